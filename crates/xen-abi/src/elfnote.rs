@@ -1,0 +1,1 @@
+//! (to be written) Xen 4.17 `elfnote` interface.

@@ -1,0 +1,2 @@
+//! Task runner (placeholder while the foundation is laid).
+fn main() {}
