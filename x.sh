@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Entry point for a fresh machine: installs what the project needs, then
+# hands over to the task runner (`cargo xtask`).
+#
+#   ./x.sh run     the main job
+#   ./x.sh test    every check and test suite (what CI runs)
+#   ./x.sh bench   every benchmark, with same-run reference ratios
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the tests and the main job use:
+#   libxen-dev      Xen 4.17 public headers: ground truth for the ABI cross-check
+#   xenstore-utils  Debian's xenstore-* clients: peers of our xenstored
+#   gcc             compiles the C side of the ABI cross-check
+APT_PACKAGES=(libxen-dev xenstore-utils gcc)
+
+need_apt=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "x.sh: installing Debian packages: ${need_apt[*]}" >&2
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/cargo" ] || {
+        echo "x.sh: installing the Rust toolchain with rustup" >&2
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    }
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+# rust-toolchain.toml names the channel, components and the bare-metal target;
+# rustup installs whichever of them is missing on first use.
+rustup show active-toolchain >/dev/null
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    run)   exec cargo xtask run "$@" ;;
+    test)  exec cargo xtask test "$@" ;;
+    bench) exec cargo xtask bench "$@" ;;
+    *) echo "usage: ./x.sh run|test|bench [options]" >&2; exit 2 ;;
+esac
