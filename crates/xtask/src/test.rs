@@ -11,6 +11,7 @@ use crate::shell::{cargo, root, status, tee};
 /// arguments that select their `no_std` configuration.
 const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("crates/xen-abi", "xen-abi", &[]),
+    ("crates/xen-mem", "xen-mem", &[]),
     (
         "xen-sched-credit",
         "xen-sched-credit",
