@@ -86,27 +86,3 @@ pub mod gntst {
     /// `GNTST_no_space`.
     pub const NO_SPACE: i16 = -13;
 }
-
-/// Linux/Xen errno values returned by the hypercall itself.
-pub mod errno {
-    /// `EPERM`.
-    pub const EPERM: i32 = 1;
-    /// `ESRCH`.
-    pub const ESRCH: i32 = 3;
-    /// `EAGAIN`.
-    pub const EAGAIN: i32 = 11;
-    /// `ENOMEM`.
-    pub const ENOMEM: i32 = 12;
-    /// `EFAULT`.
-    pub const EFAULT: i32 = 14;
-    /// `EBUSY`.
-    pub const EBUSY: i32 = 16;
-    /// `EINVAL`.
-    pub const EINVAL: i32 = 22;
-    /// `ERANGE`.
-    pub const ERANGE: i32 = 34;
-    /// `ENOSYS`.
-    pub const ENOSYS: i32 = 38;
-    /// `EOPNOTSUPP`.
-    pub const EOPNOTSUPP: i32 = 95;
-}

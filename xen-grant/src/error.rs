@@ -2,7 +2,8 @@
 //! reports them: per-operation `GNTST_*` status codes ([`GrantError`]) and
 //! the hypercall's own `-E*` return values ([`Errno`]).
 
-use crate::abi::{errno, gntst};
+use crate::abi::gntst;
+use xen_abi::errno;
 
 /// A failed grant operation; each variant is one `GNTST_*` code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
@@ -138,16 +139,16 @@ impl Errno {
     /// The negative value the hypercall returns.
     pub const fn code(self) -> i32 {
         -(match self {
-            Errno::Perm => errno::EPERM,
-            Errno::Srch => errno::ESRCH,
-            Errno::Again => errno::EAGAIN,
-            Errno::NoMem => errno::ENOMEM,
-            Errno::Fault => errno::EFAULT,
-            Errno::Busy => errno::EBUSY,
-            Errno::Inval => errno::EINVAL,
-            Errno::Range => errno::ERANGE,
-            Errno::NoSys => errno::ENOSYS,
-            Errno::OpNotSupp => errno::EOPNOTSUPP,
+            Errno::Perm => errno::XEN_EPERM,
+            Errno::Srch => errno::XEN_ESRCH,
+            Errno::Again => errno::XEN_EAGAIN,
+            Errno::NoMem => errno::XEN_ENOMEM,
+            Errno::Fault => errno::XEN_EFAULT,
+            Errno::Busy => errno::XEN_EBUSY,
+            Errno::Inval => errno::XEN_EINVAL,
+            Errno::Range => errno::XEN_ERANGE,
+            Errno::NoSys => errno::XEN_ENOSYS,
+            Errno::OpNotSupp => errno::XEN_EOPNOTSUPP,
         })
     }
 }
