@@ -2,6 +2,8 @@
 //! backend domain (dom0) and translated guests, plus short helpers.
 #![allow(dead_code)]
 
+pub mod hook;
+
 use xen_abi::{DomId, GrantRef};
 use xen_grant::abi::*;
 use xen_grant::host::HostWorld;
