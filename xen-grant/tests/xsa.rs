@@ -384,8 +384,13 @@ fn xsa_295_a_guest_flipping_flags_cannot_livelock_the_hypervisor() {
     let flipper = std::thread::spawn(move || {
         // Keep rewriting the entry's flags (toggling a cache bit).
         while !stop.load(Ordering::Relaxed) {
+            // Atomically, so the use bits Xen sets are not lost (a guest
+            // that loses them only hurts itself; the engine's own state is
+            // checked separately below).
             let v = w.host_memory().load::<u16>(hdr, 9 * 8).unwrap();
-            w.host_memory().store::<u16>(hdr, 9 * 8, v ^ GTF_PWT).unwrap();
+            let _ = w
+                .host_memory()
+                .compare_exchange::<u16>(hdr, 9 * 8, v, v ^ GTF_PWT);
         }
     });
     within(60, move || {
