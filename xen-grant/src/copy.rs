@@ -348,6 +348,14 @@ impl<'w, 'c, W: GrantWorld> CopyBatch<'w, 'c, W> {
         if op.len == 0 {
             return Ok(());
         }
+        // Checked on every operation, not only when the domains change:
+        // a cached pair must not let a later frame pointer name a foreign
+        // domain.
+        for side in [&op.source, &op.dest] {
+            if matches!(side.ptr, CopyPtr::Gmfn(_)) && side.domid != DomId::SELF {
+                return Err(GrantError::PermissionDenied.into());
+            }
+        }
         if self.domains != Some((op.source.domid, op.dest.domid)) {
             self.release_all();
             self.domains = None;

@@ -31,52 +31,16 @@ use crate::protocol::{EntryLoc, Header};
 use crate::replica::{Replicated, WriteAll};
 use crate::world::{GrantPolicy, GrantWorld};
 
-/// v1 entries (8 bytes) per frame.
-pub const V1_ENTRIES_PER_FRAME: u32 = 512;
-/// v2 entries (16 bytes) per frame.
-pub const V2_ENTRIES_PER_FRAME: u32 = 256;
-/// Status words (2 bytes) per status frame.
-pub const STATUS_ENTRIES_PER_FRAME: u32 = 2048;
 /// Reader slots of each table lock.
 pub(crate) const READER_SLOTS: usize = 8;
 
-/// Status frames a v2 table of `grant_frames` shared frames needs.
-pub const fn status_frames_for(grant_frames: u32) -> u32 {
-    (grant_frames * V2_ENTRIES_PER_FRAME).div_ceil(STATUS_ENTRIES_PER_FRAME)
-}
-
-/// A grant table layout version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Version {
-    /// 8-byte entries with the use bits in the flags.
-    V1,
-    /// 16-byte entries (sub-page, transitive) with separate status frames.
-    V2,
-}
-
-impl Version {
-    /// The number guests use for it.
-    pub fn number(self) -> u32 {
-        match self {
-            Version::V1 => 1,
-            Version::V2 => 2,
-        }
-    }
-
-    fn entry_size(self) -> usize {
-        match self {
-            Version::V1 => 8,
-            Version::V2 => 16,
-        }
-    }
-
-    fn per_frame(self) -> u32 {
-        match self {
-            Version::V1 => V1_ENTRIES_PER_FRAME,
-            Version::V2 => V2_ENTRIES_PER_FRAME,
-        }
-    }
-}
+/// A grant table layout version (xen-abi's `GrantTableVersion`).
+pub use crate::abi::GrantTableVersion as Version;
+pub use crate::abi::{
+    status_frames_for, GRANT_ENTRIES_PER_FRAME_V1 as V1_ENTRIES_PER_FRAME,
+    GRANT_ENTRIES_PER_FRAME_V2 as V2_ENTRIES_PER_FRAME,
+    GRANT_STATUS_PER_FRAME as STATUS_ENTRIES_PER_FRAME,
+};
 
 /// One active entry per v1 entry of a shared frame.
 pub(crate) type ActiveChunk = Arc<[Mutex<ActiveEntry>]>;
@@ -99,7 +63,7 @@ pub(crate) struct TableState {
 impl TableState {
     /// Entries the current version offers (`nr_grant_entries`).
     pub(crate) fn nr_entries(&self) -> u32 {
-        self.shared.len() as u32 * self.version.per_frame()
+        self.shared.len() as u32 * self.version.entries_per_frame()
     }
 
     /// The active entry of `gref`, for any `gref` the active array covers
@@ -114,7 +78,7 @@ impl TableState {
         if gref >= self.nr_entries() {
             return None;
         }
-        let per = self.version.per_frame();
+        let per = self.version.entries_per_frame();
         Some(EntryLoc {
             mfn: self.shared[(gref / per) as usize],
             offset: (gref % per) as usize * self.version.entry_size(),
@@ -414,7 +378,7 @@ impl GrantTable {
     /// afterwards (always reported back to the guest).
     pub fn set_version<W: GrantWorld>(&self, world: &W, version: u32) -> (Result<(), Errno>, u32) {
         let res = self.switch_version(world, version);
-        (res, self.version().number())
+        (res, self.version() as u32)
     }
 
     fn switch_version<W: GrantWorld>(&self, world: &W, version: u32) -> Result<(), Errno> {
@@ -675,5 +639,5 @@ pub fn get_version<W: GrantWorld>(world: &W, caller: &Caller<'_>, dom: DomId) ->
     if !world.policy().query(caller.domain, &d) {
         return Err(Errno::Perm);
     }
-    Ok(d.table.version().number())
+    Ok(d.table.version() as u32)
 }

@@ -340,3 +340,34 @@ fn copy_and_mapping_share_pins() {
     unmap(&w, DOM0, m.handle, 0x1000, 0).unwrap();
     assert_eq!(w.total_refs(), 0);
 }
+
+#[test]
+fn a_cached_domain_pair_does_not_admit_foreign_frames() {
+    let w = world();
+    grant(&w, DOMU, 12, DOM0, 4, true);
+    fill(&w, DOMU, 3, 0xEE);
+    let mut b = CopyBatch::new(&w, caller(&w, DOM0));
+    b.copy(&CopyRequest {
+        source: gref_side(DOMU, 12, 0),
+        dest: own_side(9, 0),
+        len: 8,
+    })
+    .unwrap();
+    // Same domain pair as before, but now a frame of DOMU: refused.
+    let sneaky = CopyRequest {
+        source: CopySide {
+            ptr: CopyPtr::Gmfn(3),
+            domid: DOMU,
+            offset: 0,
+        },
+        dest: own_side(9, 0),
+        len: 8,
+    };
+    assert_eq!(
+        b.copy(&sneaky),
+        Err(CopyError::Status(GrantError::PermissionDenied))
+    );
+    drop(b);
+    assert_eq!(byte_at(&w, DOM0, 9, 0), 0);
+    assert_eq!(w.total_refs(), 0);
+}
