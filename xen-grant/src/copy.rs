@@ -87,9 +87,9 @@ fn acquire<W: GrantWorld>(
     let mem = world.memory();
     let incr = PinIncr::copy(readonly);
     let st = rd.table.read(caller);
-    let hdr = st.header(gref).ok_or(GrantError::BadGntref)?;
     let act_lock = st.active(gref).ok_or(GrantError::BadGntref)?;
     let mut act = act_lock.lock();
+    let hdr = st.header(gref).ok_or(GrantError::BadGntref)?;
     if act.pins.any() && (act.domid != ldom || act.pins.would_overflow(incr)) {
         return Err(GrantError::GeneralError.into());
     }
@@ -98,7 +98,7 @@ fn acquire<W: GrantWorld>(
     let needs_status = !old.any() || (!readonly && !old.writable());
     let h = protocol::read_header(mem, hdr)?;
 
-    if st.version == Version::V2 && h.flags & GTF_TYPE_MASK == GTF_TRANSITIVE {
+    if st.version() == Version::V2 && h.flags & GTF_TYPE_MASK == GTF_TRANSITIVE {
         if needs_status {
             set_status(world, &st, gref, old.any(), readonly, false, ldom)?;
         }
@@ -124,7 +124,7 @@ fn acquire<W: GrantWorld>(
             .nr_v2_ops
             .fetch_add(1, core::sync::atomic::Ordering::AcqRel);
         drop(act);
-        drop(st);
+        let _ = st;
         let inner = acquire(world, caller, &td, trans_gref, rd.id(), readonly, false);
 
         let st = rd.table.read(caller);
@@ -140,7 +140,7 @@ fn acquire<W: GrantWorld>(
             }
         };
         // Everything may have changed while the locks were dropped.
-        let changed = st.version != Version::V2
+        let changed = st.version() != Version::V2
             || act.pins != old
             || (old.any()
                 && (act.domid != ldom
@@ -152,14 +152,17 @@ fn acquire<W: GrantWorld>(
                     || !act.is_sub_page));
         if changed {
             drop(act);
-            drop(st);
+            let _ = st;
             release(world, caller, &td, trans_gref, readonly, 0);
             let st = rd.table.read(caller);
-            rd.table
-                .nr_v2_ops
-                .fetch_sub(1, core::sync::atomic::Ordering::AcqRel);
             if let Some(a) = st.active(gref) {
-                reduce_status(world, &a.lock(), status, readonly);
+                // Under the entry lock, before the counter drops: until
+                // then no switch to v1 can free the status frame.
+                let act = a.lock();
+                reduce_status(world, &act, status, readonly);
+                rd.table
+                    .nr_v2_ops
+                    .fetch_sub(1, core::sync::atomic::Ordering::AcqRel);
             }
             world.put_page(got.mfn);
             return Err(CopyError::Restart);
@@ -192,7 +195,7 @@ fn acquire<W: GrantWorld>(
 
     if needs_status {
         set_status(world, &st, gref, old.any(), readonly, false, ldom)?;
-        let window = match st.version {
+        let window = match st.version() {
             Version::V2 if h.flags & GTF_SUB_PAGE != 0 => st
                 .v2_word4(mem, hdr)
                 .map(|(off, len)| (true, off, len)),
@@ -273,7 +276,7 @@ fn release<W: GrantWorld>(
             return;
         };
         let mut act = act_lock.lock();
-        let (status, next, trans_gref) = match st.version {
+        let (status, next, trans_gref) = match st.version() {
             Version::V1 => (st.header(gref), rd.id(), gref),
             Version::V2 => (st.status(gref), act.src_domid, act.trans_gref),
         };

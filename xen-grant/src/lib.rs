@@ -31,23 +31,26 @@
 //! Locks are always taken in this order, and released before taking one
 //! earlier in it:
 //!
-//! 1. a table lock: one reader slot of the granting domain's table
-//!    ([`replica`](crate::table) write-locks all slots to grow, switch
-//!    version or swap). At most one table lock is held at a time:
-//!    transitive copies drop the first table's locks before taking the
-//!    second, and re-validate afterwards.
-//! 2. an active-entry lock of that table (one per grant reference); never
-//!    two at once, except `swap_grant_ref`, which holds the table write
-//!    lock and takes the lower-indexed... both entries under it.
+//! 1. a table's resize lock (growth, version switch, tear-down only);
+//! 2. active-entry locks of that table (one per grant reference). Entry
+//!    operations hold one at a time; `swap_grant_ref` holds two, lower
+//!    index first; a version switch or tear-down holds all of them, in
+//!    index order. Holding any entry lock keeps the table's version and
+//!    frames unchanged, so entry locations are computed only under it.
+//!    Operations never hold entry locks of two tables at once: transitive
+//!    copies drop the first table's lock before taking the second and
+//!    re-validate afterwards (XSA-226/411/501);
 //! 3. the mapping domain's maptrack locks: the grow lock, then one vCPU
 //!    free-list lock (innermost). Maptrack records are atomics: a mapping
 //!    is published without locks and validated or retired under the
-//!    granter's active-entry lock of the grant it maps.
+//!    granter's active-entry lock of the grant it maps (XSA-218).
 //!
-//! Pin counts and the guest-visible `GTF_reading`/`GTF_writing` bits change
-//! together under the active-entry lock. Counters are separate typed
-//! fields. No lock is held while calling [`GrantWorld`] methods that edit
-//! page tables, except the active-entry lock around frame translation.
+//! Map, unmap and copy take no table-wide lock at all (Xen needs a per-CPU
+//! reader lock for that), so vCPUs working on different grants share no
+//! cache line of the table. Pin counts and the guest-visible
+//! `GTF_reading`/`GTF_writing` bits change together under the entry lock;
+//! counters are separate typed fields. [`GrantWorld`] methods run with at
+//! most one entry lock held and must not call back into the engine.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -68,7 +71,7 @@ pub mod map;
 mod maptrack;
 pub mod ops;
 pub mod protocol;
-mod replica;
+mod padded;
 pub mod table;
 pub mod transfer;
 mod world;

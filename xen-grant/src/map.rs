@@ -21,7 +21,7 @@ use crate::domain::{Caller, GrantDomain};
 use crate::error::GrantError;
 use crate::maptrack::MapRecord;
 use crate::protocol::{self, EntryLoc};
-use crate::table::{TableState, Version};
+use crate::table::{GrantTable, Version};
 use crate::world::{GrantPolicy, GrantWorld};
 
 /// The `GNTMAP_*` bits a maptrack entry keeps.
@@ -72,8 +72,8 @@ pub struct UnmapRequest {
 /// Pins to find the active entry of `gref` and its status location again
 /// after the table lock was dropped (the version may have changed: after a
 /// switch only reserved entries keep their status).
-fn status_after_relock(st: &TableState, gref: u32, before: Version) -> Option<EntryLoc> {
-    if st.version == before || gref < crate::abi::GNTTAB_NR_RESERVED_ENTRIES {
+fn status_after_relock(st: &GrantTable, gref: u32, before: Version) -> Option<EntryLoc> {
+    if st.version() == before || gref < crate::abi::GNTTAB_NR_RESERVED_ENTRIES {
         st.status(gref)
     } else {
         None
@@ -117,7 +117,7 @@ pub(crate) fn reduce_status<W: GrantWorld>(
 /// Marks entry `gref` in use for `grantee` (v1 or v2 protocol).
 pub(crate) fn set_status<W: GrantWorld>(
     world: &W,
-    st: &TableState,
+    st: &GrantTable,
     gref: u32,
     pinned: bool,
     readonly: bool,
@@ -125,7 +125,7 @@ pub(crate) fn set_status<W: GrantWorld>(
     grantee: DomId,
 ) -> Result<(), GrantError> {
     let hdr = st.header(gref).ok_or(GrantError::BadGntref)?;
-    match st.version {
+    match st.version() {
         Version::V1 => protocol::set_status_v1(world.memory(), hdr, pinned, readonly, map, grantee),
         Version::V2 => {
             let status = st.status(gref).ok_or(GrantError::GeneralError)?;
@@ -199,14 +199,14 @@ fn map_with_handle<W: GrantWorld>(
     let readonly = incr.readonly;
     let mut held = Held::default();
 
-    // Pin the active entry, under the table read lock.
+    // Pin the active entry; its lock keeps the table's version and frames.
     let (mfn, cache, version) = {
         let st = rd.table.read(caller);
+        let act_lock = st.active(gref).ok_or(GrantError::BadGntref)?;
+        let mut act = act_lock.lock();
         let Some(hdr) = st.header(gref) else {
             return Err(GrantError::BadGntref);
         };
-        let act_lock = st.active(gref).ok_or(GrantError::BadGntref)?;
-        let mut act = act_lock.lock();
         let pinned = act.pins.any();
         if pinned && (act.domid != ld.id() || act.pins.would_overflow(incr) || act.is_sub_page) {
             return Err(GrantError::GeneralError);
@@ -244,7 +244,7 @@ fn map_with_handle<W: GrantWorld>(
         let flags = protocol::read_header(world.memory(), hdr)
             .map(|h| h.flags)
             .unwrap_or(0);
-        (act.mfn, flags & (GTF_PAT | GTF_PCD | GTF_PWT), st.version)
+        (act.mfn, flags & (GTF_PAT | GTF_PCD | GTF_PWT), st.version())
     };
 
     let outcome = take_refs_and_map(world, ld, rd, req, incr, mfn, cache, &mut held);
@@ -407,11 +407,11 @@ pub fn unmap_grant_ref<W: GrantWorld>(
     let mut put_handle = false;
     let result = {
         let st = rd.table.read(caller);
+        let act_lock = st.active(first.gref).ok_or(GrantError::BadHandle)?;
+        let act = act_lock.lock();
         if first.gref >= st.nr_entries() {
             return Err(GrantError::BadHandle);
         }
-        let act_lock = st.active(first.gref).ok_or(GrantError::BadHandle)?;
-        let act = act_lock.lock();
         // Re-validate under the active-entry lock: a racing unmap may have
         // retired or reused the handle meanwhile (XSA-218).
         let rec = entry.load().ok_or(GrantError::BadHandle)?;
@@ -430,7 +430,7 @@ pub fn unmap_grant_ref<W: GrantWorld>(
             rd: rd.id(),
             gref: rec.gref,
             mfn,
-            version: st.version,
+            version: st.version(),
             host: false,
             device: false,
             readonly: flags & GNTMAP_READONLY != 0,
@@ -519,14 +519,14 @@ fn release_one<W: GrantWorld>(world: &W, caller: &Caller<'_>, handle: u32) -> Op
         rd: rd.id(),
         gref: rec.gref,
         mfn: act.mfn,
-        version: st.version,
+        version: st.version(),
         host: flags & GNTMAP_HOST_MAP != 0,
         device: flags & GNTMAP_DEVICE_MAP != 0,
         readonly,
         host_type: host_needs_type(readonly, ld, &rd),
     };
     drop(act);
-    drop(st);
+    let _ = st;
     ld.maptrack.put_handle(handle);
     Some(pending)
 }

@@ -26,7 +26,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use spin::{Mutex, Once};
 use xen_abi::DomId;
 
-use crate::replica::Padded;
+use crate::padded::Padded;
 
 /// Entries per maptrack frame (16-byte entries, like Xen's).
 pub const MAPTRACK_PER_FRAME: u32 = 256;

@@ -5,18 +5,22 @@
 //! `swap_grant_ref`, frame lookup for `add_to_physmap`).
 //!
 //! # Locking
-//! The table metadata (version, frame lists, active-entry chunks) sits in a
-//! [`Replicated`] lock: operations on entries read-lock one slot; growing,
-//! changing version and swapping write-lock them all. Each active entry has
-//! its own spin lock, taken only while the table is read-locked (or
-//! write-locked, for version checks and swaps). See the crate docs for the
-//! whole lock order.
+//! Entry operations take no table-wide lock: the table's shape (version,
+//! frame lists, active-entry chunks) is kept in atomics that only grow
+//! while the table lives, and each operation works under the active-entry
+//! lock of its reference. Anything that changes the meaning of existing
+//! entries (a version switch, tear-down) holds the resize lock and then
+//! *every* active-entry lock, in index order, so holding any one entry's
+//! lock pins the version and the frames: entry locations must be computed
+//! (and references bounds-checked) only under that lock. Growing appends
+//! frames under the resize lock and publishes each before raising the
+//! count. See the crate docs for the whole lock order.
 
-use alloc::sync::Arc;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 
-use spin::{Mutex, RwLockReadGuard};
+use spin::{Mutex, MutexGuard, Once};
 use xen_abi::DomId;
 use xen_mem::{FrameMemory, Mfn, PAGE_SIZE};
 
@@ -28,11 +32,7 @@ use crate::active::ActiveEntry;
 use crate::domain::{Caller, GrantOptions, INITIAL_GRANT_FRAMES};
 use crate::error::{Errno, GrantError};
 use crate::protocol::{EntryLoc, Header};
-use crate::replica::{Replicated, WriteAll};
 use crate::world::{GrantPolicy, GrantWorld};
-
-/// Reader slots of each table lock.
-pub(crate) const READER_SLOTS: usize = 8;
 
 /// A grant table layout version (xen-abi's `GrantTableVersion`).
 pub use crate::abi::GrantTableVersion as Version;
@@ -43,7 +43,7 @@ pub use crate::abi::{
 };
 
 /// One active entry per v1 entry of a shared frame.
-pub(crate) type ActiveChunk = Arc<[Mutex<ActiveEntry>]>;
+type ActiveChunk = Box<[Mutex<ActiveEntry>]>;
 
 fn new_chunk() -> ActiveChunk {
     (0..V1_ENTRIES_PER_FRAME)
@@ -51,106 +51,21 @@ fn new_chunk() -> ActiveChunk {
         .collect()
 }
 
-/// Table metadata, replicated per reader slot.
-#[derive(Clone)]
-pub(crate) struct TableState {
-    pub version: Version,
-    pub shared: Vec<Mfn>,
-    pub status: Vec<Mfn>,
-    pub active: Vec<ActiveChunk>,
-}
-
-impl TableState {
-    /// Entries the current version offers (`nr_grant_entries`).
-    pub(crate) fn nr_entries(&self) -> u32 {
-        self.shared.len() as u32 * self.version.entries_per_frame()
-    }
-
-    /// The active entry of `gref`, for any `gref` the active array covers
-    /// (which includes every in-range reference of either version).
-    pub(crate) fn active(&self, gref: u32) -> Option<&Mutex<ActiveEntry>> {
-        let chunk = self.active.get((gref / V1_ENTRIES_PER_FRAME) as usize)?;
-        chunk.get((gref % V1_ENTRIES_PER_FRAME) as usize)
-    }
-
-    /// Where entry `gref`'s header lives, if in range.
-    pub(crate) fn header(&self, gref: u32) -> Option<EntryLoc> {
-        if gref >= self.nr_entries() {
-            return None;
-        }
-        let per = self.version.entries_per_frame();
-        Some(EntryLoc {
-            mfn: self.shared[(gref / per) as usize],
-            offset: (gref % per) as usize * self.version.entry_size(),
-        })
-    }
-
-    /// Where entry `gref`'s use bits live: the header flags in v1, the
-    /// status word in v2.
-    pub(crate) fn status(&self, gref: u32) -> Option<EntryLoc> {
-        match self.version {
-            Version::V1 => self.header(gref),
-            Version::V2 => {
-                if gref >= self.nr_entries() {
-                    return None;
-                }
-                let mfn = *self.status.get((gref / STATUS_ENTRIES_PER_FRAME) as usize)?;
-                Some(EntryLoc {
-                    mfn,
-                    offset: (gref % STATUS_ENTRIES_PER_FRAME) as usize * 2,
-                })
-            }
-        }
-    }
-
-    /// Byte `off` of entry `gref` (which must be in range).
-    fn field(&self, hdr: EntryLoc, off: usize) -> (Mfn, usize) {
-        (hdr.mfn, hdr.offset + off)
-    }
-
-    /// The frame number a full-page grant names (v1 `frame`, v2
-    /// `full_page.frame`).
-    pub(crate) fn frame<M: FrameMemory>(&self, mem: &M, hdr: EntryLoc) -> Result<u64, GrantError> {
-        let r = match self.version {
-            Version::V1 => {
-                let (m, o) = self.field(hdr, 4);
-                mem.load::<u32>(m, o).map(u64::from)
-            }
-            Version::V2 => {
-                let (m, o) = self.field(hdr, 8);
-                mem.load::<u64>(m, o)
-            }
-        };
-        r.map_err(|_| GrantError::GeneralError)
-    }
-
-    /// The v2 word at offset 4: `sub_page.{page_off,length}` or
-    /// `transitive.{trans_domid,pad0}`.
-    pub(crate) fn v2_word4<M: FrameMemory>(
-        &self,
-        mem: &M,
-        hdr: EntryLoc,
-    ) -> Result<(u16, u16), GrantError> {
-        let (m, o) = self.field(hdr, 4);
-        let w = mem.load::<u32>(m, o).map_err(|_| GrantError::GeneralError)?;
-        Ok((w as u16, (w >> 16) as u16))
-    }
-
-    /// The v2 `transitive.gref` word at offset 8.
-    pub(crate) fn v2_trans_gref<M: FrameMemory>(
-        &self,
-        mem: &M,
-        hdr: EntryLoc,
-    ) -> Result<u32, GrantError> {
-        let (m, o) = self.field(hdr, 8);
-        mem.load::<u32>(m, o).map_err(|_| GrantError::GeneralError)
-    }
-}
+const NO_FRAME: u64 = u64::MAX;
 
 /// A domain's grant table.
 pub struct GrantTable {
     owner: DomId,
-    state: Replicated<TableState>,
+    /// 1 or 2.
+    version: AtomicU8,
+    nr_shared: AtomicU32,
+    nr_status: AtomicU32,
+    shared: Box<[AtomicU64]>,
+    status: Box<[AtomicU64]>,
+    /// One chunk per shared frame ever allocated (never freed before drop).
+    active: Box<[Once<ActiveChunk>]>,
+    /// Serialises growth, version switches and tear-down.
+    resize: Mutex<()>,
     /// Copies in flight through sub-page or transitive v2 entries; a switch
     /// back to v1 waits for zero (XSA-501).
     pub(crate) nr_v2_ops: AtomicU32,
@@ -190,41 +105,44 @@ impl<W: GrantWorld> Drop for NewFrames<'_, W> {
     }
 }
 
+/// Every active-entry lock of a table, held by a version switch or tear-down.
+struct AllEntries<'a> {
+    _guards: Vec<MutexGuard<'a, ActiveEntry>>,
+}
+
 impl GrantTable {
     pub(crate) fn new<W: GrantWorld>(
         world: &W,
         owner: DomId,
         opts: &GrantOptions,
     ) -> Result<Self, Errno> {
-        let mut new = NewFrames {
-            world,
-            frames: Vec::new(),
-        };
-        new.alloc(INITIAL_GRANT_FRAMES)?;
-        let shared = new.keep();
-        for &mfn in &shared {
-            world.share_frame(owner, mfn);
-        }
-        let active = shared.iter().map(|_| new_chunk()).collect();
-        let state = TableState {
-            version: Version::V1,
-            shared,
-            status: Vec::new(),
-            active,
-        };
-        Ok(Self {
+        let max = opts.max_grant_frames;
+        let table = Self {
             owner,
-            state: Replicated::new(state, READER_SLOTS),
+            version: AtomicU8::new(1),
+            nr_shared: AtomicU32::new(0),
+            nr_status: AtomicU32::new(0),
+            shared: (0..max).map(|_| AtomicU64::new(NO_FRAME)).collect(),
+            status: (0..status_frames_for(max))
+                .map(|_| AtomicU64::new(NO_FRAME))
+                .collect(),
+            active: (0..max).map(|_| Once::new()).collect(),
+            resize: Mutex::new(()),
             nr_v2_ops: AtomicU32::new(0),
-            max_frames: opts.max_grant_frames,
+            max_frames: max,
             max_version: opts.max_version,
-        })
+        };
+        {
+            let _g = table.resize.lock();
+            table.grow(world, INITIAL_GRANT_FRAMES)?;
+        }
+        Ok(table)
     }
 
-    /// Read access to the metadata through the slot for `caller`.
-    pub(crate) fn read(&self, caller: &Caller<'_>) -> RwLockReadGuard<'_, TableState> {
-        let hint = (caller.vcpu as usize).wrapping_add(caller.id().0 as usize * 3);
-        self.state.read(hint)
+    /// The table as seen by an operation of `caller` (no lock is taken; see
+    /// the module docs).
+    pub(crate) fn read(&self, _caller: &Caller<'_>) -> &Self {
+        self
     }
 
     /// The owning domain.
@@ -232,75 +150,177 @@ impl GrantTable {
         self.owner
     }
 
-    /// The current layout version.
+    /// The current layout version (stable while any entry lock is held).
     pub fn version(&self) -> Version {
-        self.state.read(0).version
+        if self.version.load(Ordering::Acquire) == 2 {
+            Version::V2
+        } else {
+            Version::V1
+        }
     }
 
     /// Current and maximum size in frames (`query_size`).
     pub fn size(&self) -> (u32, u32) {
-        (self.state.read(0).shared.len() as u32, self.max_frames)
+        (self.nr_shared.load(Ordering::Acquire), self.max_frames)
     }
 
-    /// Entries the current version offers.
+    /// Entries the current version offers (`nr_grant_entries`).
     pub fn nr_entries(&self) -> u32 {
-        self.state.read(0).nr_entries()
+        self.nr_shared.load(Ordering::Acquire) * self.version().entries_per_frame()
+    }
+
+    fn list(slots: &[AtomicU64], n: u32) -> Vec<Mfn> {
+        slots[..n as usize]
+            .iter()
+            .map(|s| Mfn(s.load(Ordering::Acquire)))
+            .collect()
     }
 
     /// The shared frames, in table order.
     pub fn shared_frames(&self) -> Vec<Mfn> {
-        self.state.read(0).shared.clone()
+        Self::list(&self.shared, self.nr_shared.load(Ordering::Acquire))
     }
 
     /// The status frames (empty in v1).
     pub fn status_frames(&self) -> Vec<Mfn> {
-        self.state.read(0).status.clone()
+        Self::list(&self.status, self.nr_status.load(Ordering::Acquire))
     }
 
     /// Whether any entry is pinned (mapped or in a copy).
     pub fn any_pinned(&self) -> bool {
-        let st = self.state.read(0);
-        (0..st.active.len() as u32 * V1_ENTRIES_PER_FRAME)
-            .any(|r| st.active(r).is_some_and(|a| a.lock().pins.any()))
+        self.active
+            .iter()
+            .filter_map(Once::get)
+            .flat_map(|c| c.iter())
+            .any(|a| a.lock().pins.any())
+    }
+
+    /// The active entry of `gref`, for any `gref` the active array covers
+    /// (which includes every in-range reference of either version). Lock it
+    /// before using any other method for `gref`.
+    pub(crate) fn active(&self, gref: u32) -> Option<&Mutex<ActiveEntry>> {
+        let chunk = self
+            .active
+            .get((gref / V1_ENTRIES_PER_FRAME) as usize)?
+            .get()?;
+        chunk.get((gref % V1_ENTRIES_PER_FRAME) as usize)
+    }
+
+    /// Where entry `gref`'s header lives, if in range.
+    pub(crate) fn header(&self, gref: u32) -> Option<EntryLoc> {
+        let version = self.version();
+        let per = version.entries_per_frame();
+        let frame = gref / per;
+        if frame >= self.nr_shared.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(EntryLoc {
+            mfn: Mfn(self.shared[frame as usize].load(Ordering::Acquire)),
+            offset: (gref % per) as usize * version.entry_size(),
+        })
+    }
+
+    /// Where entry `gref`'s use bits live: the header flags in v1, the
+    /// status word in v2.
+    pub(crate) fn status(&self, gref: u32) -> Option<EntryLoc> {
+        let hdr = self.header(gref)?;
+        match self.version() {
+            Version::V1 => Some(hdr),
+            Version::V2 => {
+                let frame = gref / STATUS_ENTRIES_PER_FRAME;
+                if frame >= self.nr_status.load(Ordering::Acquire) {
+                    return None;
+                }
+                Some(EntryLoc {
+                    mfn: Mfn(self.status[frame as usize].load(Ordering::Acquire)),
+                    offset: (gref % STATUS_ENTRIES_PER_FRAME) as usize * 2,
+                })
+            }
+        }
+    }
+
+    /// The frame number a full-page grant names (v1 `frame`, v2
+    /// `full_page.frame`).
+    pub(crate) fn frame<M: FrameMemory>(&self, mem: &M, hdr: EntryLoc) -> Result<u64, GrantError> {
+        let r = match self.version() {
+            Version::V1 => mem.load::<u32>(hdr.mfn, hdr.offset + 4).map(u64::from),
+            Version::V2 => mem.load::<u64>(hdr.mfn, hdr.offset + 8),
+        };
+        r.map_err(|_| GrantError::GeneralError)
+    }
+
+    /// The v2 word at offset 4: `sub_page.{page_off,length}` or
+    /// `transitive.{trans_domid,pad0}`.
+    pub(crate) fn v2_word4<M: FrameMemory>(
+        &self,
+        mem: &M,
+        hdr: EntryLoc,
+    ) -> Result<(u16, u16), GrantError> {
+        let w = mem
+            .load::<u32>(hdr.mfn, hdr.offset + 4)
+            .map_err(|_| GrantError::GeneralError)?;
+        Ok((w as u16, (w >> 16) as u16))
+    }
+
+    /// The v2 `transitive.gref` word at offset 8.
+    pub(crate) fn v2_trans_gref<M: FrameMemory>(
+        &self,
+        mem: &M,
+        hdr: EntryLoc,
+    ) -> Result<u32, GrantError> {
+        mem.load::<u32>(hdr.mfn, hdr.offset + 8)
+            .map_err(|_| GrantError::GeneralError)
+    }
+
+    /// Locks every active entry in index order (resize lock held).
+    fn lock_all(&self) -> AllEntries<'_> {
+        AllEntries {
+            _guards: self
+                .active
+                .iter()
+                .filter_map(Once::get)
+                .flat_map(|c| c.iter())
+                .map(|a| a.lock())
+                .collect(),
+        }
     }
 
     /// Grows to `frames` shared frames (and the matching status frames in
-    /// v2). Frames are shared with the owner only once all allocations
-    /// succeeded.
-    fn grow<W: GrantWorld>(
-        &self,
-        world: &W,
-        w: &mut WriteAll<'_, TableState>,
-        frames: u32,
-    ) -> Result<(), Errno> {
-        let st = w.get();
-        let have = st.shared.len() as u32;
-        let frames = frames.max(INITIAL_GRANT_FRAMES).min(self.max_frames);
-        let want_status = match st.version {
+    /// v2), with the resize lock held. Frames are shared with the owner only
+    /// once all allocations succeeded, and published before the counts rise.
+    fn grow<W: GrantWorld>(&self, world: &W, frames: u32) -> Result<(), Errno> {
+        let have = self.nr_shared.load(Ordering::Acquire);
+        let have_status = self.nr_status.load(Ordering::Acquire);
+        let frames = frames.max(INITIAL_GRANT_FRAMES).min(self.max_frames).max(have);
+        let want_status = match self.version() {
             Version::V1 => 0,
-            Version::V2 => status_frames_for(frames.max(have)),
+            Version::V2 => status_frames_for(frames),
         };
         let mut shared = NewFrames {
             world,
             frames: Vec::new(),
         };
-        shared.alloc(frames.saturating_sub(have))?;
+        shared.alloc(frames - have)?;
         let mut status = NewFrames {
             world,
             frames: Vec::new(),
         };
-        status.alloc(want_status.saturating_sub(st.status.len() as u32))?;
+        status.alloc(want_status.saturating_sub(have_status))?;
         let shared = shared.keep();
         let status = status.keep();
-        for &mfn in shared.iter().chain(&status) {
+        for (i, &mfn) in shared.iter().enumerate() {
+            let idx = have as usize + i;
+            self.active[idx].call_once(new_chunk);
+            self.shared[idx].store(mfn.0, Ordering::Release);
             world.share_frame(self.owner, mfn);
         }
-        let chunks: Vec<ActiveChunk> = shared.iter().map(|_| new_chunk()).collect();
-        w.update(|st| {
-            st.shared.extend_from_slice(&shared);
-            st.status.extend_from_slice(&status);
-            st.active.extend(chunks.iter().cloned());
-        });
+        for (i, &mfn) in status.iter().enumerate() {
+            self.status[have_status as usize + i].store(mfn.0, Ordering::Release);
+            world.share_frame(self.owner, mfn);
+        }
+        self.nr_status
+            .store(have_status + status.len() as u32, Ordering::Release);
+        self.nr_shared.store(frames, Ordering::Release);
         Ok(())
     }
 
@@ -312,21 +332,19 @@ impl GrantTable {
         world: &W,
         nr_frames: u32,
     ) -> Result<Vec<u64>, GrantError> {
-        let mut w = self.state.write();
+        let _g = self.resize.lock();
         if nr_frames > self.max_frames {
             return Err(GrantError::GeneralError);
         }
-        let st = w.get();
-        let short = nr_frames > st.shared.len() as u32
-            || (st.version == Version::V2
-                && status_frames_for(nr_frames) > st.status.len() as u32);
-        if short && self.grow(world, &mut w, nr_frames).is_err() {
+        let short = nr_frames > self.nr_shared.load(Ordering::Acquire)
+            || (self.version() == Version::V2
+                && status_frames_for(nr_frames) > self.nr_status.load(Ordering::Acquire));
+        if short && self.grow(world, nr_frames).is_err() {
             return Err(GrantError::GeneralError);
         }
-        let st = w.get();
-        Ok(st.shared[..nr_frames as usize]
-            .iter()
-            .map(|&mfn| world.frame_number(self.owner, mfn))
+        Ok(Self::list(&self.shared, nr_frames)
+            .into_iter()
+            .map(|mfn| world.frame_number(self.owner, mfn))
             .collect())
     }
 
@@ -338,13 +356,13 @@ impl GrantTable {
         world: &W,
         nr_frames: u32,
     ) -> Result<Vec<u64>, GrantError> {
-        let st = self.state.read(0);
-        if nr_frames as usize > st.status.len() {
+        let _g = self.resize.lock();
+        if nr_frames > self.nr_status.load(Ordering::Acquire) {
             return Err(GrantError::GeneralError);
         }
-        Ok(st.status[..nr_frames as usize]
-            .iter()
-            .map(|&mfn| world.frame_number(self.owner, mfn))
+        Ok(Self::list(&self.status, nr_frames)
+            .into_iter()
+            .map(|mfn| world.frame_number(self.owner, mfn))
             .collect())
     }
 
@@ -353,23 +371,30 @@ impl GrantTable {
     /// [`XENMAPIDX_GRANT_TABLE_STATUS`] set (v2 only); grows the table when
     /// `idx` is within its limit (Xen's `gnttab_map_frame`).
     pub fn map_frame<W: GrantWorld>(&self, world: &W, idx: u64) -> Result<Mfn, Errno> {
-        let mut w = self.state.write();
-        let v2 = w.get().version == Version::V2;
-        if v2 && idx & XENMAPIDX_GRANT_TABLE_STATUS != 0 {
+        let _g = self.resize.lock();
+        if self.version() == Version::V2 && idx & XENMAPIDX_GRANT_TABLE_STATUS != 0 {
             let idx = idx & !XENMAPIDX_GRANT_TABLE_STATUS;
-            if idx >= w.get().status.len() as u64 {
+            if idx >= u64::from(self.nr_status.load(Ordering::Acquire)) {
                 let grant_frames = (idx + 1) * u64::from(STATUS_ENTRIES_PER_FRAME)
                     / u64::from(V2_ENTRIES_PER_FRAME);
                 if grant_frames <= u64::from(self.max_frames) {
-                    self.grow(world, &mut w, grant_frames as u32)?;
+                    self.grow(world, grant_frames as u32)?;
                 }
             }
-            w.get().status.get(idx as usize).copied().ok_or(Errno::Inval)
+            self.status_frames()
+                .get(idx as usize)
+                .copied()
+                .ok_or(Errno::Inval)
         } else {
-            if idx >= w.get().shared.len() as u64 && idx < u64::from(self.max_frames) {
-                self.grow(world, &mut w, idx as u32 + 1)?;
+            if idx >= u64::from(self.nr_shared.load(Ordering::Acquire))
+                && idx < u64::from(self.max_frames)
+            {
+                self.grow(world, idx as u32 + 1)?;
             }
-            w.get().shared.get(idx as usize).copied().ok_or(Errno::Inval)
+            self.shared_frames()
+                .get(idx as usize)
+                .copied()
+                .ok_or(Errno::Inval)
         }
     }
 
@@ -391,48 +416,53 @@ impl GrantTable {
             return Err(Errno::NoSys);
         }
         let mem = world.memory();
-        let mut w = self.state.write();
-        let st = w.get();
-        let old = st.version;
+        let _g = self.resize.lock();
+        let old = self.version();
         if old == new {
             return Ok(());
         }
+        let all = self.lock_all();
         // Only the reserved entries may stay in use across a switch.
-        for r in GNTTAB_NR_RESERVED_ENTRIES..st.nr_entries() {
-            if st.active(r).is_some_and(|a| a.lock().pins.any()) {
-                return Err(Errno::Busy);
-            }
+        let pinned = all
+            ._guards
+            .iter()
+            .enumerate()
+            .skip(GNTTAB_NR_RESERVED_ENTRIES as usize)
+            .take(self.nr_entries() as usize)
+            .any(|(_, a)| a.pins.any());
+        if pinned {
+            return Err(Errno::Busy);
         }
+        let nr_shared = self.nr_shared.load(Ordering::Acquire);
         let mut new_status = NewFrames {
             world,
             frames: Vec::new(),
         };
         match old {
-            Version::V1 => new_status.alloc(status_frames_for(st.shared.len() as u32))?,
+            Version::V1 => new_status.alloc(status_frames_for(nr_shared))?,
             Version::V2 => {
                 if self.nr_v2_ops.load(Ordering::Acquire) != 0 {
                     return Err(Errno::Again);
                 }
                 for r in 0..GNTTAB_NR_RESERVED_ENTRIES {
-                    let hdr = st.header(r).ok_or(Errno::Inval)?;
+                    let hdr = self.header(r).ok_or(Errno::Inval)?;
                     let h = read_hdr(mem, hdr)?;
+                    let frame = self.frame(mem, hdr).map_err(|_| Errno::Inval)?;
                     match h.flags & GTF_TYPE_MASK {
-                        GTF_PERMIT_ACCESS if st.frame(mem, hdr).map_err(|_| Errno::Inval)? >> 32 != 0 => {
-                            return Err(Errno::Range)
-                        }
+                        GTF_PERMIT_ACCESS if frame >> 32 != 0 => return Err(Errno::Range),
                         GTF_TRANSITIVE => return Err(Errno::Range),
                         _ => {}
                     }
                 }
             }
         }
-        let reserved = save_reserved(mem, st)?;
+        let reserved = save_reserved(mem, self)?;
+        let old_status = self.status_frames();
         if old == Version::V2 {
             // XSA-255/379/384: status frames the guest still maps stay.
-            let status = st.status.clone();
-            for (i, &mfn) in status.iter().enumerate() {
+            for (i, &mfn) in old_status.iter().enumerate() {
                 if !world.unshare_frame(self.owner, mfn) {
-                    for &done in &status[..i] {
+                    for &done in &old_status[..i] {
                         world.share_frame(self.owner, done);
                     }
                     return Err(Errno::Busy);
@@ -440,21 +470,21 @@ impl GrantTable {
             }
         }
         let new_status = new_status.keep();
-        for &mfn in &new_status {
-            world.share_frame(self.owner, mfn);
-        }
-        let old_status = st.status.clone();
-        for &mfn in &st.shared {
+        for mfn in self.shared_frames() {
             mem.fill(mfn, 0, PAGE_SIZE, 0).map_err(|_| Errno::Inval)?;
         }
-        w.update(|st| {
-            st.version = new;
-            st.status = new_status.clone();
-        });
-        restore_reserved(mem, w.get(), &reserved)?;
+        for (i, &mfn) in new_status.iter().enumerate() {
+            self.status[i].store(mfn.0, Ordering::Release);
+            world.share_frame(self.owner, mfn);
+        }
+        self.nr_status
+            .store(new_status.len() as u32, Ordering::Release);
+        self.version.store(new as u8, Ordering::Release);
+        restore_reserved(mem, self, &reserved)?;
         for mfn in old_status {
             let _ = mem.free_frame(mfn);
         }
+        drop(all);
         Ok(())
     }
 
@@ -462,23 +492,22 @@ impl GrantTable {
     /// entries (and their status words).
     pub fn swap<W: GrantWorld>(&self, world: &W, a: u32, b: u32) -> Result<(), GrantError> {
         let mem = world.memory();
-        let w = self.state.write();
-        let st = w.get();
-        let (ha, hb) = match (st.header(a), st.header(b)) {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let lo_lock = self.active(lo).ok_or(GrantError::BadGntref)?;
+        let hi_lock = self.active(hi).ok_or(GrantError::BadGntref)?;
+        let act_lo = lo_lock.lock();
+        let (ha, hb) = match (self.header(a), self.header(b)) {
             (Some(ha), Some(hb)) => (ha, hb),
             _ => return Err(GrantError::BadGntref),
         };
         if a == b {
             return Ok(());
         }
-        let (act_a, act_b) = match (st.active(a), st.active(b)) {
-            (Some(x), Some(y)) => (x.lock(), y.lock()),
-            _ => return Err(GrantError::BadGntref),
-        };
-        if act_a.pins.any() || act_b.pins.any() {
+        let act_hi = hi_lock.lock();
+        if act_lo.pins.any() || act_hi.pins.any() {
             return Err(GrantError::Eagain);
         }
-        let size = st.version.entry_size();
+        let size = self.version().entry_size();
         let mut ea = [0u8; 16];
         let mut eb = [0u8; 16];
         let err = |_| GrantError::GeneralError;
@@ -486,7 +515,8 @@ impl GrantTable {
         mem.read(hb.mfn, hb.offset, &mut eb[..size]).map_err(err)?;
         mem.write(ha.mfn, ha.offset, &eb[..size]).map_err(err)?;
         mem.write(hb.mfn, hb.offset, &ea[..size]).map_err(err)?;
-        if let (Some(sa), Some(sb), Version::V2) = (st.status(a), st.status(b), st.version) {
+        if let (Some(sa), Some(sb), Version::V2) = (self.status(a), self.status(b), self.version())
+        {
             let va = mem.load::<u16>(sa.mfn, sa.offset).map_err(err)?;
             let vb = mem.load::<u16>(sb.mfn, sb.offset).map_err(err)?;
             mem.store::<u16>(sa.mfn, sa.offset, vb).map_err(err)?;
@@ -500,25 +530,32 @@ impl GrantTable {
     /// referenced stay allocated and the call answers `-EBUSY`; it can be
     /// repeated.
     pub fn teardown<W: GrantWorld>(&self, world: &W) -> Result<(), Errno> {
-        let mut w = self.state.write();
-        let st = w.get();
-        let mut keep_shared = Vec::new();
-        let mut keep_status = Vec::new();
-        for (list, keep) in [(&st.shared, &mut keep_shared), (&st.status, &mut keep_status)] {
-            for &mfn in list {
+        let _g = self.resize.lock();
+        let all = self.lock_all();
+        let shared = self.shared_frames();
+        let status = self.status_frames();
+        // No entry is reachable from here on.
+        self.nr_shared.store(0, Ordering::Release);
+        self.nr_status.store(0, Ordering::Release);
+        let mut busy = false;
+        for (list, slots, count) in [
+            (shared, &self.shared, &self.nr_shared),
+            (status, &self.status, &self.nr_status),
+        ] {
+            let mut kept = 0;
+            for mfn in list {
                 if world.unshare_frame(self.owner, mfn) {
                     let _ = world.memory().free_frame(mfn);
                 } else {
-                    keep.push(mfn);
+                    // Keep it listed (and shared) so a later call retries.
+                    slots[kept].store(mfn.0, Ordering::Release);
+                    kept += 1;
+                    busy = true;
                 }
             }
+            count.store(kept as u32, Ordering::Release);
         }
-        let busy = !keep_shared.is_empty() || !keep_status.is_empty();
-        w.update(|st| {
-            st.shared = keep_shared.clone();
-            st.status = keep_status.clone();
-            st.active.truncate(st.shared.len());
-        });
+        drop(all);
         if busy {
             Err(Errno::Busy)
         } else {
@@ -534,14 +571,14 @@ fn read_hdr<M: FrameMemory>(mem: &M, hdr: EntryLoc) -> Result<Header, Errno> {
 /// The reserved entries in v1 form (v2 use bits folded into the flags).
 type Reserved = [(u16, u16, u64); GNTTAB_NR_RESERVED_ENTRIES as usize];
 
-fn save_reserved<M: FrameMemory>(mem: &M, st: &TableState) -> Result<Reserved, Errno> {
+fn save_reserved<M: FrameMemory>(mem: &M, st: &GrantTable) -> Result<Reserved, Errno> {
     let mut out: Reserved = [(0, 0, 0); GNTTAB_NR_RESERVED_ENTRIES as usize];
     for (r, slot) in out.iter_mut().enumerate() {
         let r = r as u32;
         let hdr = st.header(r).ok_or(Errno::Inval)?;
         let h = read_hdr(mem, hdr)?;
         let frame = st.frame(mem, hdr).map_err(|_| Errno::Inval)?;
-        *slot = match st.version {
+        *slot = match st.version() {
             Version::V1 => (h.flags, h.domid.0, frame),
             Version::V2 if h.flags & GTF_TYPE_MASK == GTF_PERMIT_ACCESS => {
                 let s = st.status(r).ok_or(Errno::Inval)?;
@@ -556,14 +593,14 @@ fn save_reserved<M: FrameMemory>(mem: &M, st: &TableState) -> Result<Reserved, E
 
 fn restore_reserved<M: FrameMemory>(
     mem: &M,
-    st: &TableState,
+    st: &GrantTable,
     saved: &Reserved,
 ) -> Result<(), Errno> {
     let err = |_| Errno::Inval;
     for (r, &(flags, domid, frame)) in saved.iter().enumerate() {
         let r = r as u32;
         let hdr = st.header(r).ok_or(Errno::Inval)?;
-        match st.version {
+        match st.version() {
             Version::V1 => {
                 mem.store::<u32>(hdr.mfn, hdr.offset + 4, frame as u32).map_err(err)?;
                 let h = Header { flags, domid: DomId(domid) };

@@ -62,8 +62,11 @@ fn transfer_one<W: GrantWorld>(
     // Commit the receiver's entry (bounded retries), remembering the version.
     let committed = {
         let st = e.table.read(caller);
-        match st.header(gref) {
-            Some(hdr) => protocol::commit_transfer(world.memory(), hdr, d.id()).map(|()| st.version),
+        let act = st.active(gref).map(|a| a.lock());
+        match st.header(gref).filter(|_| act.is_some()) {
+            Some(hdr) => {
+                protocol::commit_transfer(world.memory(), hdr, d.id()).map(|()| st.version())
+            }
             None => Err(GrantError::GeneralError),
         }
     };
@@ -79,7 +82,7 @@ fn transfer_one<W: GrantWorld>(
     let st = e.table.read(caller);
     let act = st.active(gref).map(|a| a.lock());
     // XSA-501: the version may have changed while no lock was held.
-    let Some(hdr) = st.header(gref).filter(|_| st.version == version && act.is_some()) else {
+    let Some(hdr) = st.header(gref).filter(|_| st.version() == version && act.is_some()) else {
         return Err(GrantError::GeneralError);
     };
     let mem = world.memory();
