@@ -36,8 +36,10 @@ const SLOT_READONLY: u64 = 1 << 62;
 const OWNER_SHIFT: u32 = 32;
 const COUNT_MASK: u64 = 0xffff_ffff;
 
-/// Per-page bookkeeping.
+/// Per-page bookkeeping, one cache line each (vCPUs working on different
+/// pages must not contend).
 #[derive(Default)]
+#[repr(align(64))]
 struct PageInfo {
     /// Owner (domid + 1, 0 = none) in bits 32..48; general refs in 0..32.
     word: AtomicU64,
@@ -58,7 +60,22 @@ struct HostDomain {
     tot_pages: AtomicU32,
     reserved: AtomicU32,
     max_pages: u32,
-    flushes: AtomicU64,
+    /// TLB flushes, sharded by thread so parallel vCPUs do not contend.
+    flushes: Box<[crate::padded::Padded<AtomicU64>]>,
+}
+
+const FLUSH_SHARDS: usize = 8;
+
+std::thread_local! {
+    static SHARD: usize = {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed) as usize % FLUSH_SHARDS
+    };
+}
+
+fn count_flush(d: &HostDomain) {
+    let i = SHARD.with(|s| *s);
+    d.flushes[i].fetch_add(1, Ordering::Relaxed);
 }
 
 /// A grant world on allocated memory.
@@ -126,7 +143,9 @@ impl<P: GrantPolicy> HostWorld<P> {
                 tot_pages: AtomicU32::new(guest_frames as u32),
                 reserved: AtomicU32::new(0),
                 max_pages: (guest_frames * 2) as u32,
-                flushes: AtomicU64::new(0),
+                flushes: (0..FLUSH_SHARDS)
+                    .map(|_| crate::padded::Padded(AtomicU64::new(0)))
+                    .collect(),
             })
         });
         &d.grant
@@ -200,7 +219,9 @@ impl<P: GrantPolicy> HostWorld<P> {
 
     /// TLB flushes requested for `dom`.
     pub fn tlb_flushes(&self, dom: DomId) -> u64 {
-        self.host_domain(dom).map_or(0, |d| d.flushes.load(Ordering::Relaxed))
+        self.host_domain(dom).map_or(0, |d| {
+            d.flushes.iter().map(|f| f.load(Ordering::Relaxed)).sum()
+        })
     }
 
     /// Domains crashed by the engine, in order.
@@ -419,7 +440,7 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
 
     fn flush_tlb(&self, mapper: DomId) {
         if let Some(d) = self.host_domain(mapper) {
-            d.flushes.fetch_add(1, Ordering::Relaxed);
+            count_flush(d);
         }
     }
 
@@ -463,7 +484,7 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
             return Err(GrantError::GeneralError);
         }
         d.tot_pages.fetch_sub(1, Ordering::AcqRel);
-        d.flushes.fetch_add(1, Ordering::Relaxed);
+        count_flush(d);
         Ok(mfn)
     }
 

@@ -101,7 +101,6 @@ pub(crate) struct Maptrack {
     limit: AtomicU32,
     grow: Mutex<()>,
     lists: Box<[Padded<Mutex<FreeList>>]>,
-    in_use: AtomicU32,
     steal_seed: AtomicU32,
     /// Where domain-death release resumes (handles below it remain).
     release_cursor: AtomicU32,
@@ -122,15 +121,17 @@ impl Maptrack {
                     }))
                 })
                 .collect(),
-            in_use: AtomicU32::new(0),
             steal_seed: AtomicU32::new(0x9e37_79b9),
             release_cursor: AtomicU32::new(u32::MAX),
         }
     }
 
-    /// Handles currently allocated.
+    /// Handles currently recording a mapping (a scan: for tests and
+    /// domain tear-down, not hot paths).
     pub(crate) fn in_use(&self) -> usize {
-        self.in_use.load(Ordering::Relaxed) as usize
+        (0..self.limit())
+            .filter(|&h| self.entry(h).is_some_and(|e| e.load().is_some()))
+            .count()
     }
 
     /// Number of handles backed by frames.
@@ -179,9 +180,9 @@ impl Maptrack {
     /// Takes a free handle for a mapping by `vcpu`.
     pub(crate) fn get_handle(&self, vcpu: u32) -> Option<u32> {
         let me = self.list_index(vcpu);
-        let handle = self.pop(me).or_else(|| self.grow_for(me)).or_else(|| self.steal(me))?;
-        self.in_use.fetch_add(1, Ordering::Relaxed);
-        Some(handle)
+        self.pop(me)
+            .or_else(|| self.grow_for(me))
+            .or_else(|| self.steal(me))
     }
 
     /// Allocates a new frame: its first handle is returned, the rest go to
@@ -245,8 +246,6 @@ impl Maptrack {
             t.next.store(handle, Ordering::Relaxed);
         }
         l.tail = handle;
-        drop(l);
-        self.in_use.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -282,7 +281,7 @@ mod tests {
         m.put_handle(seen[3]);
         assert_eq!(m.get_handle(0), Some(seen[7]));
         assert_eq!(m.get_handle(1), Some(seen[3]), "stolen handle now belongs to vCPU 1");
-        assert_eq!(m.in_use(), 2 * MAPTRACK_PER_FRAME as usize);
+        assert_eq!(m.in_use(), 0, "no record published");
     }
 
     #[test]
