@@ -125,9 +125,7 @@ fn bench_scaling(c: &mut Criterion) {
     let mut g = c.benchmark_group("xen-grant: map+unmap scaling");
     for threads in [1u32, 2] {
         g.bench_with_input(BenchmarkId::new("ours", threads), &threads, |b, &n| {
-            b.iter_custom(|iters| {
-                parallel(n, iters, |t| map_unmap(&w, &Caller::new(d0, t), t))
-            })
+            b.iter_custom(|iters| parallel(n, iters, |t| map_unmap(&w, &Caller::new(d0, t), t)))
         });
         g.bench_with_input(BenchmarkId::new("reference", threads), &threads, |b, &n| {
             b.iter_custom(|iters| {

@@ -100,7 +100,7 @@ fn acquire<W: GrantWorld>(
 
     if st.version() == Version::V2 && h.flags & GTF_TYPE_MASK == GTF_TRANSITIVE {
         if needs_status {
-            set_status(world, &st, gref, old.any(), readonly, false, ldom)?;
+            set_status(world, st, gref, old.any(), readonly, false, ldom)?;
         }
         let fail = |act: &ActiveEntry, e: GrantError| {
             reduce_status(world, act, status, readonly);
@@ -194,11 +194,11 @@ fn acquire<W: GrantWorld>(
     }
 
     if needs_status {
-        set_status(world, &st, gref, old.any(), readonly, false, ldom)?;
+        set_status(world, st, gref, old.any(), readonly, false, ldom)?;
         let window = match st.version() {
-            Version::V2 if h.flags & GTF_SUB_PAGE != 0 => st
-                .v2_word4(mem, hdr)
-                .map(|(off, len)| (true, off, len)),
+            Version::V2 if h.flags & GTF_SUB_PAGE != 0 => {
+                st.v2_word4(mem, hdr).map(|(off, len)| (true, off, len))
+            }
             _ => Ok((false, 0, PAGE_SIZE as u16)),
         };
         let frame = window.and_then(|w| Ok((w, st.frame(mem, hdr)?)));
@@ -438,7 +438,15 @@ impl<'w, 'c, W: GrantWorld> CopyBatch<'w, 'c, W> {
             CopyPtr::Gref(r) => {
                 let d = world.domain(dom).ok_or(GrantError::BadDomain)?;
                 let transitive = self.caller.domain.config().options.transitive;
-                let a = acquire(world, &self.caller, &d, r.0, self.caller.id(), readonly, transitive)?;
+                let a = acquire(
+                    world,
+                    &self.caller,
+                    &d,
+                    r.0,
+                    self.caller.id(),
+                    readonly,
+                    transitive,
+                )?;
                 buf.mfn = a.mfn;
                 buf.owner = a.owner;
                 buf.start = a.start;

@@ -17,9 +17,8 @@ use xen_abi::DomId;
 use xen_mem::{FrameMemory, Mfn};
 
 use crate::abi::{
-    GNTTAB_NR_RESERVED_ENTRIES, GTF_ACCEPT_TRANSFER, GTF_PERMIT_ACCESS, GTF_READING,
-    GTF_READONLY, GTF_SUB_PAGE, GTF_TRANSFER_COMMITTED, GTF_TRANSFER_COMPLETED, GTF_TRANSITIVE,
-    GTF_WRITING,
+    GNTTAB_NR_RESERVED_ENTRIES, GTF_ACCEPT_TRANSFER, GTF_PERMIT_ACCESS, GTF_READING, GTF_READONLY,
+    GTF_SUB_PAGE, GTF_TRANSFER_COMMITTED, GTF_TRANSFER_COMPLETED, GTF_TRANSITIVE, GTF_WRITING,
 };
 use crate::protocol::{EntryLoc, Header};
 use crate::table::{Version, STATUS_ENTRIES_PER_FRAME, V1_ENTRIES_PER_FRAME, V2_ENTRIES_PER_FRAME};
@@ -187,7 +186,10 @@ impl<'m, M: FrameMemory> GuestTable<'m, M> {
         self.publish(at, 0, domid)?;
         self.mem
             .store::<u32>(at.mfn, at.offset + 4, u32::from(trans_domid.0))
-            .and_then(|()| self.mem.store::<u64>(at.mfn, at.offset + 8, u64::from(trans_gref)))
+            .and_then(|()| {
+                self.mem
+                    .store::<u64>(at.mfn, at.offset + 8, u64::from(trans_gref))
+            })
             .map_err(|_| GuestError::Memory)?;
         let ro = if readonly { GTF_READONLY } else { 0 };
         self.publish(at, GTF_TRANSITIVE | ro, domid)
@@ -231,7 +233,10 @@ impl<'m, M: FrameMemory> GuestTable<'m, M> {
                     if flags & (GTF_READING | GTF_WRITING) != 0 {
                         return Err(GuestError::InUse);
                     }
-                    match self.mem.compare_exchange::<u16>(at.mfn, at.offset, flags, 0) {
+                    match self
+                        .mem
+                        .compare_exchange::<u16>(at.mfn, at.offset, flags, 0)
+                    {
                         Ok(Ok(_)) => return Ok(()),
                         Ok(Err(actual)) => flags = actual,
                         Err(_) => return Err(GuestError::Memory),
@@ -288,7 +293,10 @@ impl<'m, M: FrameMemory> GuestTable<'m, M> {
                     .map_err(|_| GuestError::Memory)?;
                 return Ok(Some(frame));
             }
-            match self.mem.compare_exchange::<u16>(at.mfn, at.offset, flags, 0) {
+            match self
+                .mem
+                .compare_exchange::<u16>(at.mfn, at.offset, flags, 0)
+            {
                 Ok(Ok(_)) => return Ok(None),
                 Ok(Err(actual)) => flags = actual,
                 Err(_) => return Err(GuestError::Memory),

@@ -123,7 +123,12 @@ impl<P: GrantPolicy> HostWorld<P> {
     ///
     /// # Panics
     /// If the id is taken or out of range or memory runs out (test setup).
-    pub fn create_domain(&self, id: DomId, config: DomainConfig, guest_frames: u64) -> &GrantDomain {
+    pub fn create_domain(
+        &self,
+        id: DomId,
+        config: DomainConfig,
+        guest_frames: u64,
+    ) -> &GrantDomain {
         let slot = &self.domains[usize::from(id.0)];
         assert!(slot.get().is_none(), "domain {id:?} exists");
         let grant = GrantDomain::new(self, id, config).expect("grant table creation");
@@ -131,7 +136,8 @@ impl<P: GrantPolicy> HostWorld<P> {
         for gfn in 0..guest_frames {
             let mfn = self.mem.alloc_frame().expect("guest memory");
             let p = self.page(mfn).expect("page info");
-            p.word.store(u64::from(id.0 + 1) << OWNER_SHIFT, Ordering::Release);
+            p.word
+                .store(u64::from(id.0 + 1) << OWNER_SHIFT, Ordering::Release);
             p2m[gfn as usize].store(mfn.0 + 1, Ordering::Release);
         }
         let d = slot.call_once(|| {
@@ -200,21 +206,31 @@ impl<P: GrantPolicy> HostWorld<P> {
     pub fn total_refs(&self) -> u64 {
         self.pages
             .iter()
-            .map(|p| (p.word.load(Ordering::Acquire) & COUNT_MASK) + u64::from(p.types.load(Ordering::Acquire)))
+            .map(|p| {
+                (p.word.load(Ordering::Acquire) & COUNT_MASK)
+                    + u64::from(p.types.load(Ordering::Acquire))
+            })
             .sum()
     }
 
     /// What `dom` has installed at `addr`: the frame and whether read-only.
     pub fn host_mapping(&self, dom: DomId, addr: u64) -> Option<(Mfn, bool)> {
         let d = self.host_domain(dom)?;
-        let e = d.slots.get(usize::try_from(addr / PAGE_SIZE as u64).ok()?)?.load(Ordering::Acquire);
+        let e = d
+            .slots
+            .get(usize::try_from(addr / PAGE_SIZE as u64).ok()?)?
+            .load(Ordering::Acquire);
         (e != 0).then(|| (Mfn((e & !SLOT_READONLY) - 1), e & SLOT_READONLY != 0))
     }
 
     /// Number of mappings `dom` has installed.
     pub fn host_mappings(&self, dom: DomId) -> usize {
-        self.host_domain(dom)
-            .map_or(0, |d| d.slots.iter().filter(|s| s.load(Ordering::Relaxed) != 0).count())
+        self.host_domain(dom).map_or(0, |d| {
+            d.slots
+                .iter()
+                .filter(|s| s.load(Ordering::Relaxed) != 0)
+                .count()
+        })
     }
 
     /// TLB flushes requested for `dom`.
@@ -231,12 +247,15 @@ impl<P: GrantPolicy> HostWorld<P> {
 
     /// Pages `dom` owns.
     pub fn tot_pages(&self, dom: DomId) -> u32 {
-        self.host_domain(dom).map_or(0, |d| d.tot_pages.load(Ordering::Relaxed))
+        self.host_domain(dom)
+            .map_or(0, |d| d.tot_pages.load(Ordering::Relaxed))
     }
 
     /// The guest maps (or unmaps) one of its grant-table frames.
     pub fn guest_map_table_frame(&self, dom: DomId, mfn: Mfn, map: bool) -> bool {
-        let Some(p) = self.page(mfn) else { return false };
+        let Some(p) = self.page(mfn) else {
+            return false;
+        };
         if p.shared_with.load(Ordering::Acquire) != u32::from(dom.0) + 1 {
             return false;
         }
@@ -281,7 +300,9 @@ impl<P: GrantPolicy> HostWorld<P> {
             let mfn = Mfn(v - 1);
             let Some(p) = self.page(mfn) else { continue };
             let owned = u64::from(dom.0 + 1) << OWNER_SHIFT;
-            if p.word.compare_exchange(owned, 0, Ordering::AcqRel, Ordering::Acquire).is_ok()
+            if p.word
+                .compare_exchange(owned, 0, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
                 && p.types.load(Ordering::Acquire) == 0
             {
                 let _ = self.mem.free_frame(mfn);
@@ -336,14 +357,19 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
     }
 
     fn get_page(&self, owner: DomId, mfn: Mfn) -> bool {
-        let Some(p) = self.page(mfn) else { return false };
+        let Some(p) = self.page(mfn) else {
+            return false;
+        };
         let want = u32::from(owner.0) + 1;
         let mut cur = p.word.load(Ordering::Acquire);
         loop {
             if owner_of(cur) != want || cur & COUNT_MASK == COUNT_MASK {
                 return false;
             }
-            match p.word.compare_exchange_weak(cur, cur + 1, Ordering::AcqRel, Ordering::Acquire) {
+            match p
+                .word
+                .compare_exchange_weak(cur, cur + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return true,
                 Err(v) => cur = v,
             }
@@ -358,7 +384,9 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
     }
 
     fn get_page_writable(&self, owner: DomId, mfn: Mfn) -> bool {
-        let Some(p) = self.page(mfn) else { return false };
+        let Some(p) = self.page(mfn) else {
+            return false;
+        };
         if owner_of(p.word.load(Ordering::Acquire)) != u32::from(owner.0) + 1 {
             return false;
         }
@@ -389,7 +417,11 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
             .ok()
             .and_then(|i| d.slots.get(i))
             .ok_or(GrantError::GeneralError)?;
-        let ro = if flags & GNTMAP_READONLY != 0 { SLOT_READONLY } else { 0 };
+        let ro = if flags & GNTMAP_READONLY != 0 {
+            SLOT_READONLY
+        } else {
+            0
+        };
         slot.compare_exchange(0, (mfn.0 + 1) | ro, Ordering::AcqRel, Ordering::Acquire)
             .map(|_| ())
             .map_err(|_| GrantError::GeneralError)
@@ -412,7 +444,11 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
                 .ok_or(GrantError::GeneralError)
         };
         let slot = slot_of(addr)?;
-        let ro = if flags & GNTMAP_READONLY != 0 { SLOT_READONLY } else { 0 };
+        let ro = if flags & GNTMAP_READONLY != 0 {
+            SLOT_READONLY
+        } else {
+            0
+        };
         let expect = (mfn.0 + 1) | ro;
         let replacement = if new_addr != 0 {
             let other = slot_of(new_addr)?;
@@ -450,7 +486,8 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
 
     fn share_frame(&self, owner: DomId, mfn: Mfn) {
         if let Some(p) = self.page(mfn) {
-            p.shared_with.store(u32::from(owner.0) + 1, Ordering::Release);
+            p.shared_with
+                .store(u32::from(owner.0) + 1, Ordering::Release);
         }
     }
 
@@ -465,7 +502,10 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
 
     fn steal_page(&self, owner: DomId, gfn: u64) -> Result<Mfn, GrantError> {
         let d = self.host_domain(owner).ok_or(GrantError::BadPage)?;
-        let e = d.p2m.get(usize::try_from(gfn).map_err(|_| GrantError::BadPage)?).ok_or(GrantError::BadPage)?;
+        let e = d
+            .p2m
+            .get(usize::try_from(gfn).map_err(|_| GrantError::BadPage)?)
+            .ok_or(GrantError::BadPage)?;
         let v = e.load(Ordering::Acquire);
         if v == 0 || v & P2M_PAGED_OUT != 0 {
             return Err(GrantError::BadPage);
@@ -478,8 +518,16 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
         }
         p.word
             .compare_exchange(owned, 0, Ordering::AcqRel, Ordering::Acquire)
-            .map_err(|w| if owner_of(w) == u32::from(owner.0) + 1 { GrantError::GeneralError } else { GrantError::BadPage })?;
-        if e.compare_exchange(v, 0, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            .map_err(|w| {
+                if owner_of(w) == u32::from(owner.0) + 1 {
+                    GrantError::GeneralError
+                } else {
+                    GrantError::BadPage
+                }
+            })?;
+        if e.compare_exchange(v, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             p.word.store(owned, Ordering::Release);
             return Err(GrantError::GeneralError);
         }
@@ -516,7 +564,10 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
             return false;
         };
         let owned = u64::from(to.0 + 1) << OWNER_SHIFT;
-        if p.word.compare_exchange(0, owned, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        if p.word
+            .compare_exchange(0, owned, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             return false;
         }
         d.reserved.fetch_sub(1, Ordering::AcqRel);
@@ -525,13 +576,16 @@ impl<P: GrantPolicy> GrantWorld for HostWorld<P> {
     }
 
     fn physmap_add(&self, to: DomId, gfn: u64, mfn: Mfn) -> bool {
-        let Some(d) = self.host_domain(to) else { return false };
+        let Some(d) = self.host_domain(to) else {
+            return false;
+        };
         if !d.grant.config().translated {
             return true;
         }
         let Some(e) = usize::try_from(gfn).ok().and_then(|g| d.p2m.get(g)) else {
             return false;
         };
-        e.compare_exchange(0, mfn.0 + 1, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        e.compare_exchange(0, mfn.0 + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 }

@@ -70,8 +70,8 @@ pub mod host;
 pub mod map;
 mod maptrack;
 pub mod ops;
-pub mod protocol;
 mod padded;
+pub mod protocol;
 pub mod table;
 pub mod transfer;
 mod world;
@@ -87,8 +87,6 @@ pub use map::{
     UnmapRequest,
 };
 pub use maptrack::MAPTRACK_PER_FRAME;
-pub use table::{
-    get_status_frames, get_version, query_size, setup_table, GrantTable, Version,
-};
+pub use table::{get_status_frames, get_version, query_size, setup_table, GrantTable, Version};
 pub use transfer::{transfer, TransferRequest};
 pub use world::{AllowAll, DefaultPolicy, FrameError, GrantPolicy, GrantWorld};

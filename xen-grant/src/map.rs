@@ -212,7 +212,7 @@ fn map_with_handle<W: GrantWorld>(
             return Err(GrantError::GeneralError);
         }
         if !pinned || (!readonly && !act.pins.writable()) {
-            set_status(world, &st, gref, pinned, readonly, true, ld.id())?;
+            set_status(world, st, gref, pinned, readonly, true, ld.id())?;
             if !pinned {
                 let acquired = st.frame(world.memory(), hdr).and_then(|gfn| {
                     world
@@ -265,7 +265,12 @@ fn map_with_handle<W: GrantWorld>(
             let st = rd.table.read(caller);
             if let Some(act_lock) = st.active(gref) {
                 let mut act = act_lock.lock();
-                unpin(world, &mut act, incr, status_after_relock(&st, gref, version));
+                unpin(
+                    world,
+                    &mut act,
+                    incr,
+                    status_after_relock(st, gref, version),
+                );
             }
             Err(e)
         }
@@ -370,7 +375,7 @@ impl PendingUnmap {
             return;
         };
         let mut act = act_lock.lock();
-        let status = status_after_relock(&st, self.gref, self.version);
+        let status = status_after_relock(st, self.gref, self.version);
         for (on, device) in [(self.device, true), (self.host, false)] {
             if on {
                 let incr = PinIncr {

@@ -141,7 +141,9 @@ impl Maptrack {
 
     /// The handle below which domain-death release still has to look.
     pub(crate) fn release_cursor(&self) -> u32 {
-        self.release_cursor.load(Ordering::Acquire).min(self.limit())
+        self.release_cursor
+            .load(Ordering::Acquire)
+            .min(self.limit())
     }
 
     /// Records how far domain-death release got.
@@ -154,7 +156,10 @@ impl Maptrack {
         if handle >= self.limit() {
             return None;
         }
-        let frame = self.frames.get((handle / MAPTRACK_PER_FRAME) as usize)?.get()?;
+        let frame = self
+            .frames
+            .get((handle / MAPTRACK_PER_FRAME) as usize)?
+            .get()?;
         frame.get((handle % MAPTRACK_PER_FRAME) as usize)
     }
 
@@ -192,7 +197,9 @@ impl Maptrack {
         let limit = self.limit.load(Ordering::Relaxed);
         let slot = self.frames.get((limit / MAPTRACK_PER_FRAME) as usize)?;
         let mut entries = Vec::new();
-        entries.try_reserve_exact(MAPTRACK_PER_FRAME as usize).ok()?;
+        entries
+            .try_reserve_exact(MAPTRACK_PER_FRAME as usize)
+            .ok()?;
         let last = limit + MAPTRACK_PER_FRAME - 1;
         entries.extend((limit..=last).map(|h| MapEntry {
             record: AtomicU64::new(0),
@@ -200,7 +207,8 @@ impl Maptrack {
             vcpu: AtomicU32::new(list as u32),
         }));
         slot.call_once(|| entries.into_boxed_slice());
-        self.limit.store(limit + MAPTRACK_PER_FRAME, Ordering::Release);
+        self.limit
+            .store(limit + MAPTRACK_PER_FRAME, Ordering::Release);
         drop(_g);
         // Handles limit+1..=last join this vCPU's list.
         let mut l = self.lists[list].lock();
@@ -280,7 +288,11 @@ mod tests {
         assert_eq!(m.get_handle(1), Some(seen[3]));
         m.put_handle(seen[3]);
         assert_eq!(m.get_handle(0), Some(seen[7]));
-        assert_eq!(m.get_handle(1), Some(seen[3]), "stolen handle now belongs to vCPU 1");
+        assert_eq!(
+            m.get_handle(1),
+            Some(seen[3]),
+            "stolen handle now belongs to vCPU 1"
+        );
         assert_eq!(m.in_use(), 0, "no record published");
     }
 

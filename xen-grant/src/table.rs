@@ -291,7 +291,10 @@ impl GrantTable {
     fn grow<W: GrantWorld>(&self, world: &W, frames: u32) -> Result<(), Errno> {
         let have = self.nr_shared.load(Ordering::Acquire);
         let have_status = self.nr_status.load(Ordering::Acquire);
-        let frames = frames.max(INITIAL_GRANT_FRAMES).min(self.max_frames).max(have);
+        let frames = frames
+            .max(INITIAL_GRANT_FRAMES)
+            .min(self.max_frames)
+            .max(have);
         let want_status = match self.version() {
             Version::V1 => 0,
             Version::V2 => status_frames_for(frames),
@@ -602,20 +605,27 @@ fn restore_reserved<M: FrameMemory>(
         let hdr = st.header(r).ok_or(Errno::Inval)?;
         match st.version() {
             Version::V1 => {
-                mem.store::<u32>(hdr.mfn, hdr.offset + 4, frame as u32).map_err(err)?;
-                let h = Header { flags, domid: DomId(domid) };
-                mem.store::<u32>(hdr.mfn, hdr.offset, h.to_raw()).map_err(err)?;
+                mem.store::<u32>(hdr.mfn, hdr.offset + 4, frame as u32)
+                    .map_err(err)?;
+                let h = Header {
+                    flags,
+                    domid: DomId(domid),
+                };
+                mem.store::<u32>(hdr.mfn, hdr.offset, h.to_raw())
+                    .map_err(err)?;
             }
             Version::V2 => {
                 let s = st.status(r).ok_or(Errno::Inval)?;
                 mem.store::<u16>(s.mfn, s.offset, flags & (GTF_READING | GTF_WRITING))
                     .map_err(err)?;
-                mem.store::<u64>(hdr.mfn, hdr.offset + 8, frame).map_err(err)?;
+                mem.store::<u64>(hdr.mfn, hdr.offset + 8, frame)
+                    .map_err(err)?;
                 let h = Header {
                     flags: flags & !(GTF_READING | GTF_WRITING),
                     domid: DomId(domid),
                 };
-                mem.store::<u32>(hdr.mfn, hdr.offset, h.to_raw()).map_err(err)?;
+                mem.store::<u32>(hdr.mfn, hdr.offset, h.to_raw())
+                    .map_err(err)?;
             }
         }
     }
@@ -671,7 +681,11 @@ pub fn get_status_frames<W: GrantWorld>(
 
 /// `GNTTABOP_get_version`: `-ESRCH` for an unknown domain, `-EPERM` when
 /// the policy refuses.
-pub fn get_version<W: GrantWorld>(world: &W, caller: &Caller<'_>, dom: DomId) -> Result<u32, Errno> {
+pub fn get_version<W: GrantWorld>(
+    world: &W,
+    caller: &Caller<'_>,
+    dom: DomId,
+) -> Result<u32, Errno> {
     let d = world.domain(caller.resolve(dom)).ok_or(Errno::Srch)?;
     if !world.policy().query(caller.domain, &d) {
         return Err(Errno::Perm);

@@ -82,7 +82,10 @@ fn transfer_one<W: GrantWorld>(
     let st = e.table.read(caller);
     let act = st.active(gref).map(|a| a.lock());
     // XSA-501: the version may have changed while no lock was held.
-    let Some(hdr) = st.header(gref).filter(|_| st.version() == version && act.is_some()) else {
+    let Some(hdr) = st
+        .header(gref)
+        .filter(|_| st.version() == version && act.is_some())
+    else {
         return Err(GrantError::GeneralError);
     };
     let mem = world.memory();

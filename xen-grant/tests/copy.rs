@@ -177,7 +177,11 @@ fn sub_page_grants_limit_the_window() {
     );
     assert_eq!(g.in_use_bits(20).unwrap(), 0);
     assert_eq!(w.total_refs(), 0);
-    assert_eq!(t.set_version(&w, 1).0, Ok(()), "no v2 operation left in flight");
+    assert_eq!(
+        t.set_version(&w, 1).0,
+        Ok(()),
+        "no v2 operation left in flight"
+    );
 }
 
 #[test]
@@ -326,7 +330,11 @@ fn copy_and_mapping_share_pins() {
         len: 16,
     };
     copy1(&w, DOM0, req).unwrap();
-    assert_eq!(use_bits(&w, DOMU, 12), GTF_READING, "writing dropped with the copy");
+    assert_eq!(
+        use_bits(&w, DOMU, 12),
+        GTF_READING,
+        "writing dropped with the copy"
+    );
     // Someone else cannot copy from an entry pinned for dom0.
     let other = CopyRequest {
         source: gref_side(DOMU, 12, 0),

@@ -15,7 +15,11 @@ fn map_then_unmap_balances_everything() {
     assert_eq!(Some(m.mfn), w.gfn_to_mfn(DOMU, 5));
     assert_eq!(w.host_mapping(DOM0, 0x4000), Some((m.mfn, false)));
     assert_eq!(use_bits(&w, DOMU, 10), GTF_READING | GTF_WRITING);
-    assert_eq!(w.page_refs(m.mfn), (1, 0), "translated granter: no type reference");
+    assert_eq!(
+        w.page_refs(m.mfn),
+        (1, 0),
+        "translated granter: no type reference"
+    );
     // The granter cannot take the grant back while it is mapped.
     let gt = w.guest_table(DOMU).unwrap();
     assert_eq!(gt.end_access(10), Err(xen_grant::guest::GuestError::InUse));
@@ -86,7 +90,11 @@ fn wrong_grantee_wrong_type_bad_ref_bad_domain() {
 fn translated_mappers_get_no_device_or_pte_mappings() {
     let w = world();
     grant(&w, DOM0, 9, DOMU, 3, false);
-    for extra in [GNTMAP_DEVICE_MAP, GNTMAP_APPLICATION_MAP, GNTMAP_CONTAINS_PTE] {
+    for extra in [
+        GNTMAP_DEVICE_MAP,
+        GNTMAP_APPLICATION_MAP,
+        GNTMAP_CONTAINS_PTE,
+    ] {
         assert_eq!(
             map(&w, DOMU, DOM0, 9, RW_HOST | extra, 0x1000),
             Err(GrantError::GeneralError)
@@ -181,11 +189,17 @@ fn frame_problems_map_to_eagain_and_bad_page() {
     let w = world();
     grant(&w, DOMU, 8, DOM0, 6, false);
     w.set_paged_out(DOMU, 6, true);
-    assert_eq!(map(&w, DOM0, DOMU, 8, RW_HOST, 0x1000), Err(GrantError::Eagain));
+    assert_eq!(
+        map(&w, DOM0, DOMU, 8, RW_HOST, 0x1000),
+        Err(GrantError::Eagain)
+    );
     assert_eq!(use_bits(&w, DOMU, 8), 0, "use bits backed out");
     w.set_paged_out(DOMU, 6, false);
     grant(&w, DOMU, 9, DOM0, 1 << 20, false);
-    assert_eq!(map(&w, DOM0, DOMU, 9, RW_HOST, 0x1000), Err(GrantError::BadPage));
+    assert_eq!(
+        map(&w, DOM0, DOMU, 9, RW_HOST, 0x1000),
+        Err(GrantError::BadPage)
+    );
     assert_eq!(use_bits(&w, DOMU, 9), 0);
     assert_eq!(w.total_refs(), 0);
 }
@@ -254,9 +268,11 @@ fn maptrack_limit_gives_no_space() {
     let mut ms = Vec::new();
     for i in 0..256u64 {
         let gref = 8 + (i % 2) as u32;
-        ms.push(map(&w, DOM0, DOMU, gref, RO_HOST, 0x1000 * (i + 1)).unwrap_or_else(|e| {
-            panic!("mapping {i}: {e}");
-        }));
+        ms.push(
+            map(&w, DOM0, DOMU, gref, RO_HOST, 0x1000 * (i + 1)).unwrap_or_else(|e| {
+                panic!("mapping {i}: {e}");
+            }),
+        );
     }
     assert_eq!(
         map(&w, DOM0, DOMU, 8, RO_HOST, 0x1000 * 300),

@@ -23,8 +23,14 @@ fn map_op(dom: DomId, gref: u32, flags: u32, addr: u64) -> GnttabMapGrantRef {
 fn decode_cmd_follows_do_grant_table_op() {
     assert_eq!(ops::decode_cmd(GNTTABOP_MAP_GRANT_REF, 1), Ok(0));
     assert_eq!(ops::decode_cmd(GNTTABOP_COPY, 0x7fff_ffff), Ok(5));
-    assert_eq!(ops::decode_cmd(GNTTABOP_COPY, 0x8000_0000), Err(Errno::Inval));
-    assert_eq!(ops::decode_cmd(GNTTABOP_COPY | 1 << 12, 1), Err(Errno::Inval));
+    assert_eq!(
+        ops::decode_cmd(GNTTABOP_COPY, 0x8000_0000),
+        Err(Errno::Inval)
+    );
+    assert_eq!(
+        ops::decode_cmd(GNTTABOP_COPY | 1 << 12, 1),
+        Err(Errno::Inval)
+    );
     assert_eq!(ops::decode_cmd(13, 1), Err(Errno::NoSys));
     assert_eq!(ops::decode_cmd(GNTTABOP_DUMP_TABLE, 1), Err(Errno::NoSys));
 }
@@ -49,7 +55,10 @@ fn map_and_unmap_arrays_fill_their_fields() {
         .map(|r| map_op(DOMU, r, RW_HOST, 0x1000 * u64::from(r)))
         .collect();
     maps.push(map_op(DOMU, 9999, RW_HOST, 0x1000));
-    assert_eq!(ops::map_grant_ref(&w, &c, &mut maps, || false), Progress::Done);
+    assert_eq!(
+        ops::map_grant_ref(&w, &c, &mut maps, || false),
+        Progress::Done
+    );
     for (i, m) in maps[..40].iter().enumerate() {
         assert_eq!(m.status, GNTST_OKAY);
         let mfn = w.gfn_to_mfn(DOMU, 8 + i as u64).unwrap();
@@ -65,7 +74,10 @@ fn map_and_unmap_arrays_fill_their_fields() {
         })
         .collect();
     let flushes = w.tlb_flushes(DOM0);
-    assert_eq!(ops::unmap_grant_ref(&w, &c, &mut unmaps, || false), Progress::Done);
+    assert_eq!(
+        ops::unmap_grant_ref(&w, &c, &mut unmaps, || false),
+        Progress::Done
+    );
     assert!(unmaps.iter().all(|u| u.status == GNTST_OKAY));
     assert_eq!(w.tlb_flushes(DOM0) - flushes, 2, "one flush per 32 unmaps");
     assert_eq!(w.total_refs(), 0);
@@ -76,7 +88,9 @@ fn preemption_reports_progress() {
     let w = world();
     grant(&w, DOMU, 8, DOM0, 1, true);
     let c = caller(&w, DOM0);
-    let mut maps: Vec<_> = (0..5u64).map(|i| map_op(DOMU, 8, RO_HOST, 0x1000 * (i + 1))).collect();
+    let mut maps: Vec<_> = (0..5u64)
+        .map(|i| map_op(DOMU, 8, RO_HOST, 0x1000 * (i + 1)))
+        .collect();
     let mut calls = 0;
     let p = ops::map_grant_ref(&w, &c, &mut maps, || {
         calls += 1;
@@ -86,7 +100,10 @@ fn preemption_reports_progress() {
     assert_eq!(maps[3].status, 0, "untouched");
     let p = ops::map_grant_ref(&w, &c, &mut maps[3..], || false);
     assert_eq!(p, Progress::Done);
-    assert_eq!(ops::copy_return_value(10, Progress::Continue { done: 4 }), 6);
+    assert_eq!(
+        ops::copy_return_value(10, Progress::Continue { done: 4 }),
+        6
+    );
     assert_eq!(ops::copy_return_value(10, Progress::Done), 0);
 }
 
@@ -106,7 +123,10 @@ fn table_ops_through_structs() {
         ..Default::default()
     };
     ops::query_size(&w, &c, &mut q);
-    assert_eq!((q.status, q.nr_frames, q.max_nr_frames), (GNTST_OKAY, 3, 64));
+    assert_eq!(
+        (q.status, q.nr_frames, q.max_nr_frames),
+        (GNTST_OKAY, 3, 64)
+    );
     let mut v = GnttabSetVersion { version: 7 };
     assert_eq!(ops::set_version(&w, &c, &mut v), Err(Errno::Inval));
     assert_eq!(v.version, 1, "current version written back");
@@ -133,7 +153,10 @@ fn table_ops_through_structs() {
         ref_b: GrantRef(7000),
         ..Default::default()
     }];
-    assert_eq!(ops::swap_grant_ref(&w, &c, &mut sw, || false), Progress::Done);
+    assert_eq!(
+        ops::swap_grant_ref(&w, &c, &mut sw, || false),
+        Progress::Done
+    );
     assert_eq!(sw[0].status, GNTST_BAD_GNTREF);
 }
 
@@ -161,7 +184,10 @@ fn copy_and_transfer_through_structs() {
     assert_eq!(ops::copy(&w, &c, &mut ops_, || false), Progress::Done);
     assert_eq!(ops_[0].status, GNTST_OKAY);
     assert_eq!(ops_[1].status, GNTST_PERMISSION_DENIED);
-    w.guest_table(DOMU).unwrap().accept_transfer(20, DOM0, 70).unwrap();
+    w.guest_table(DOMU)
+        .unwrap()
+        .accept_transfer(20, DOM0, 70)
+        .unwrap();
     let mut t = [GnttabTransfer {
         mfn: 5,
         domid: DOMU,
@@ -228,5 +254,8 @@ fn xsa_318_copy_restarted_on_its_first_element_is_not_success() {
     let p = ops::copy(&hw, &c, &mut ops_, || false);
     assert_eq!(p, Progress::Continue { done: 0 });
     assert_eq!(ops::copy_return_value(1, p), 1, "non-zero: not 'all done'");
-    assert_eq!(ops_[0].status, 77, "status untouched for a restarted element");
+    assert_eq!(
+        ops_[0].status, 77,
+        "status untouched for a restarted element"
+    );
 }

@@ -7,7 +7,13 @@ use xen_abi::{DomId, GrantRef};
 use xen_grant::guest::GuestError;
 use xen_grant::{transfer, Errno, GrantError, TransferRequest};
 
-fn give(w: &xen_grant::host::HostWorld, from: DomId, gfn: u64, to: DomId, gref: u32) -> Result<(), GrantError> {
+fn give(
+    w: &xen_grant::host::HostWorld,
+    from: DomId,
+    gfn: u64,
+    to: DomId,
+    gref: u32,
+) -> Result<(), GrantError> {
     transfer(
         w,
         &caller(w, from),
@@ -30,8 +36,15 @@ fn a_page_moves_to_the_receiver() {
     give(&w, DOM0, 3, DOMU, 15).unwrap();
     assert_eq!(w.gfn_to_mfn(DOM0, 3), None);
     assert_eq!(w.page_owner(mfn), Some(DOMU));
-    assert_eq!(w.gfn_to_mfn(DOMU, 100), Some(mfn), "translated receiver: in its p2m");
-    assert_eq!((w.tot_pages(DOM0), w.tot_pages(DOMU)), (before0 - 1, before1 + 1));
+    assert_eq!(
+        w.gfn_to_mfn(DOMU, 100),
+        Some(mfn),
+        "translated receiver: in its p2m"
+    );
+    assert_eq!(
+        (w.tot_pages(DOM0), w.tot_pages(DOMU)),
+        (before0 - 1, before1 + 1)
+    );
     assert_eq!(g.end_transfer(15), Ok(Some(100)));
 }
 
@@ -57,7 +70,11 @@ fn refused_transfers_give_the_page_back_to_the_allocator() {
     assert_eq!(give(&w, DOM0, 4, DOMU, 15), Err(GrantError::GeneralError));
     assert_eq!(give(&w, DOM0, 5, DomId(50), 15), Err(GrantError::BadDomain));
     assert_eq!(give(&w, DOM0, 1 << 40, DOMU, 15), Err(GrantError::BadPage));
-    assert_eq!(g.end_transfer(15), Ok(None), "offer withdrawn, nothing arrived");
+    assert_eq!(
+        g.end_transfer(15),
+        Ok(None),
+        "offer withdrawn, nothing arrived"
+    );
     // A page others reference cannot be given away.
     grant(&w, DOM0, 20, DOMU, 6, false);
     let m = map(&w, DOMU, DOM0, 20, RW_HOST, 0x1000).unwrap();
@@ -93,7 +110,8 @@ fn a_full_receiver_refuses() {
     let g = w.guest_table(DOMU).unwrap();
     // RAM pages fill half the receiver's allowance; fill the rest.
     for i in 0..RAM as u32 {
-        g.accept_transfer(100 + i, DOM0, RAM + u64::from(i)).unwrap();
+        g.accept_transfer(100 + i, DOM0, RAM + u64::from(i))
+            .unwrap();
         give(&w, DOM0, u64::from(i), DOMU, 100 + i).unwrap();
     }
     assert_eq!(w.tot_pages(DOMU), 2 * RAM as u32);

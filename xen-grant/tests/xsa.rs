@@ -156,7 +156,7 @@ fn xsa_224_host_and_device_halves_unmapped_separately_balance() {
             ((0x1000, 0), (0, m.dev_bus_addr()))
         };
         unmap(&w, DOM0, m.handle, first.0, first.1).unwrap();
-        assert_eq!(w.page_refs(m.mfn), (1, u32::from(device_first == false)));
+        assert_eq!(w.page_refs(m.mfn), (1, u32::from(!device_first)));
         assert_eq!(
             use_bits(&w, DOMU, 9),
             GTF_READING | GTF_WRITING,
@@ -216,8 +216,7 @@ fn xsa_228_maptrack_free_lists_survive_parallel_vcpus() {
     for r in 8..12 {
         grant(w, DOMU, r, DOM0, u64::from(r), true);
     }
-    let live: &'static [AtomicBool] =
-        Box::leak((0..512).map(|_| AtomicBool::new(false)).collect());
+    let live: &'static [AtomicBool] = Box::leak((0..512).map(|_| AtomicBool::new(false)).collect());
     std::thread::scope(|s| {
         for vcpu in 0..4u32 {
             s.spawn(move || {
@@ -289,7 +288,10 @@ fn xsa_230_copies_do_not_clear_a_mappings_use_bits() {
     let w = world();
     grant(&w, DOMU, 9, DOM0, 3, false);
     let m = map(&w, DOM0, DOMU, 9, RW_HOST, 0x1000).unwrap();
-    for (src, dst) in [(gref_side(DOMU, 9, 0), own_side(1)), (own_side(1), gref_side(DOMU, 9, 0))] {
+    for (src, dst) in [
+        (gref_side(DOMU, 9, 0), own_side(1)),
+        (own_side(1), gref_side(DOMU, 9, 0)),
+    ] {
         CopyBatch::new(&w, caller(&w, DOM0))
             .copy(&CopyRequest {
                 source: src,
@@ -310,7 +312,11 @@ fn xsa_234_unmap_refuses_addresses_that_do_not_map_the_grant() {
     grant(&w, DOMU, 10, DOM0, 4, true);
     let rw = map(&w, DOM0, DOMU, 9, RW_HOST, 0x1000).unwrap();
     let ro = map(&w, DOM0, DOMU, 10, RO_HOST, 0x2000).unwrap();
-    for (h, addr) in [(rw.handle, 0x2000), (ro.handle, 0x1000), (rw.handle, 0x3000)] {
+    for (h, addr) in [
+        (rw.handle, 0x2000),
+        (ro.handle, 0x1000),
+        (rw.handle, 0x3000),
+    ] {
         assert_eq!(unmap(&w, DOM0, h, addr, 0), Err(GrantError::GeneralError));
     }
     assert_eq!(w.host_mapping(DOM0, 0x1000), Some((rw.mfn, false)));
@@ -547,7 +553,11 @@ fn xsa_500_copy_rechecks_an_already_pinned_entry() {
         len: 8,
     });
     assert_eq!(r, Err(CopyError::Status(GrantError::GeneralError)));
-    assert_eq!(use_bits(&w, DOMU, 9), GTF_READING, "writing not left behind");
+    assert_eq!(
+        use_bits(&w, DOMU, 9),
+        GTF_READING,
+        "writing not left behind"
+    );
     assert_eq!(w.page_refs(w.gfn_to_mfn(DOMU, 4).unwrap()), (0, 0));
     unmap(&w, DOM0, m.handle, 0x1000, 0).unwrap();
     assert_eq!(w.total_refs(), 0);

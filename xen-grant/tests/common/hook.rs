@@ -21,9 +21,12 @@ thread_local! {
     static IN_HOOK: Cell<bool> = const { Cell::new(false) };
 }
 
+/// The test's reaction to a [`Point`].
+pub type Hook<'a> = Box<dyn Fn(&HookWorld<'a>, Point) + Sync + 'a>;
+
 pub struct HookWorld<'a> {
     pub inner: &'a HostWorld,
-    pub hook: Box<dyn Fn(&HookWorld<'a>, Point) + Sync + 'a>,
+    pub hook: Hook<'a>,
 }
 
 impl<'a> HookWorld<'a> {
@@ -77,7 +80,8 @@ impl GrantWorld for HookWorld<'_> {
         flags: u32,
         cache: u16,
     ) -> Result<(), GrantError> {
-        self.inner.create_host_mapping(mapper, addr, mfn, flags, cache)
+        self.inner
+            .create_host_mapping(mapper, addr, mfn, flags, cache)
     }
     fn replace_host_mapping(
         &self,
@@ -87,7 +91,8 @@ impl GrantWorld for HookWorld<'_> {
         new_addr: u64,
         flags: u32,
     ) -> Result<(), GrantError> {
-        self.inner.replace_host_mapping(mapper, addr, mfn, new_addr, flags)
+        self.inner
+            .replace_host_mapping(mapper, addr, mfn, new_addr, flags)
     }
     fn flush_tlb(&self, mapper: DomId) {
         self.inner.flush_tlb(mapper)
