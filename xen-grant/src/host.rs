@@ -261,10 +261,12 @@ impl<P: GrantPolicy> HostWorld<P> {
         }
         if map {
             p.guest_maps.fetch_add(1, Ordering::AcqRel);
+            true
         } else {
-            p.guest_maps.fetch_sub(1, Ordering::AcqRel);
+            p.guest_maps
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+                .is_ok()
         }
-        true
     }
 
     /// A guest-side view of `dom`'s grant table in its current layout.

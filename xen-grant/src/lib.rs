@@ -60,6 +60,8 @@ extern crate std;
 
 pub mod abi;
 mod active;
+#[cfg(feature = "std")]
+pub mod chaos;
 pub mod copy;
 mod domain;
 mod error;

@@ -22,13 +22,46 @@ const BAD_GFN: u64 = 1000;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Grant { granter: usize, gref: u32, grantee: usize, gfn: u64, ro: bool },
-    End { granter: usize, gref: u32 },
-    Map { mapper: usize, granter: usize, gref: u32, host: bool, dev: bool, ro: bool },
-    Unmap { pick: usize, host: bool, dev: bool },
-    UnmapBogus { mapper: usize, handle: u32 },
-    Copy { caller: usize, granter: usize, gref: u32, into_grant: bool, fill: u8 },
-    Swap { granter: usize, a: u32, b: u32 },
+    Grant {
+        granter: usize,
+        gref: u32,
+        grantee: usize,
+        gfn: u64,
+        ro: bool,
+    },
+    End {
+        granter: usize,
+        gref: u32,
+    },
+    Map {
+        mapper: usize,
+        granter: usize,
+        gref: u32,
+        host: bool,
+        dev: bool,
+        ro: bool,
+    },
+    Unmap {
+        pick: usize,
+        host: bool,
+        dev: bool,
+    },
+    UnmapBogus {
+        mapper: usize,
+        handle: u32,
+    },
+    Copy {
+        caller: usize,
+        granter: usize,
+        gref: u32,
+        into_grant: bool,
+        fill: u8,
+    },
+    Swap {
+        granter: usize,
+        a: u32,
+        b: u32,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -167,7 +200,11 @@ fn run(ops: Vec<Op>) {
     // Unmap everything left: every reference comes back.
     for l in std::mem::take(&mut m.live) {
         let addr = if l.host { l.addr } else { 0 };
-        let dev = if l.dev { (w.gfn_to_mfn(DOMS[l.granter], l.gfn).unwrap().0) << 12 } else { 0 };
+        let dev = if l.dev {
+            (w.gfn_to_mfn(DOMS[l.granter], l.gfn).unwrap().0) << 12
+        } else {
+            0
+        };
         unmap(&w, DOMS[l.mapper], l.handle, addr, dev).unwrap();
     }
     assert_eq!(w.total_refs(), 0);
@@ -178,13 +215,27 @@ fn run(ops: Vec<Op>) {
 
 fn apply(w: &HostWorld, m: &mut Model, o: &Op, step: usize) {
     match *o {
-        Op::Grant { granter, gref, grantee, gfn, ro } => {
+        Op::Grant {
+            granter,
+            gref,
+            grantee,
+            gfn,
+            ro,
+        } => {
             // Well-behaved guests only rewrite idle entries.
             if m.use_bits(granter, gref) != 0 {
                 return;
             }
             grant(w, DOMS[granter], gref, DOMS[grantee], gfn, ro);
-            m.entries.insert((granter, gref), Entry { valid: true, grantee, gfn, ro });
+            m.entries.insert(
+                (granter, gref),
+                Entry {
+                    valid: true,
+                    grantee,
+                    gfn,
+                    ro,
+                },
+            );
         }
         Op::End { granter, gref } => {
             let r = w.guest_table(DOMS[granter]).unwrap().end_access(gref);
@@ -195,7 +246,14 @@ fn apply(w: &HostWorld, m: &mut Model, o: &Op, step: usize) {
                 m.entries.insert((granter, gref), Entry::default());
             }
         }
-        Op::Map { mapper, granter, gref, host, dev, ro } => {
+        Op::Map {
+            mapper,
+            granter,
+            gref,
+            host,
+            dev,
+            ro,
+        } => {
             m.next_addr += 0x1000;
             let addr = m.next_addr;
             let flags = u32::from(host) * GNTMAP_HOST_MAP
@@ -211,7 +269,11 @@ fn apply(w: &HostWorld, m: &mut Model, o: &Op, step: usize) {
             };
             match (got, want) {
                 (Ok(mp), Ok(gfn)) => {
-                    assert_eq!(Some(mp.mfn), w.gfn_to_mfn(DOMS[granter], gfn), "step {step}");
+                    assert_eq!(
+                        Some(mp.mfn),
+                        w.gfn_to_mfn(DOMS[granter], gfn),
+                        "step {step}"
+                    );
                     let a = m.act(granter, gref);
                     a.mapper = mapper;
                     a.gfn = gfn;
@@ -225,7 +287,17 @@ fn apply(w: &HostWorld, m: &mut Model, o: &Op, step: usize) {
                             a.dev_r += u32::from(d);
                         }
                     }
-                    m.live.push(Live { mapper, granter, gref, handle: mp.handle, addr, host, dev, ro, gfn });
+                    m.live.push(Live {
+                        mapper,
+                        granter,
+                        gref,
+                        handle: mp.handle,
+                        addr,
+                        host,
+                        dev,
+                        ro,
+                        gfn,
+                    });
                 }
                 (got, want) => assert_eq!(got.map(|_| ()), want.map(|_| ()), "step {step}: {o:?}"),
             }
@@ -249,7 +321,11 @@ fn apply(w: &HostWorld, m: &mut Model, o: &Op, step: usize) {
                 a.host_w -= u32::from(dh);
                 a.dev_w -= u32::from(dd);
             }
-            let left = Live { host: l.host && !dh, dev: l.dev && !dd, ..l };
+            let left = Live {
+                host: l.host && !dh,
+                dev: l.dev && !dd,
+                ..l
+            };
             if left.host || left.dev {
                 m.live[i] = left;
             } else {
@@ -257,23 +333,51 @@ fn apply(w: &HostWorld, m: &mut Model, o: &Op, step: usize) {
             }
         }
         Op::UnmapBogus { mapper, handle } => {
-            if m.live.iter().any(|l| l.mapper == mapper && l.handle == handle) {
+            if m.live
+                .iter()
+                .any(|l| l.mapper == mapper && l.handle == handle)
+            {
                 return;
             }
-            assert_eq!(unmap(w, DOMS[mapper], handle, 0x1000, 0), Err(GrantError::BadHandle));
+            assert_eq!(
+                unmap(w, DOMS[mapper], handle, 0x1000, 0),
+                Err(GrantError::BadHandle)
+            );
         }
-        Op::Copy { caller, granter, gref, into_grant, fill } => {
+        Op::Copy {
+            caller,
+            granter,
+            gref,
+            into_grant,
+            fill,
+        } => {
             let scratch = 5u64;
             w.host_memory()
                 .fill(w.gfn_to_mfn(DOMS[caller], scratch).unwrap(), 0, 1, fill)
                 .unwrap();
             m.bytes.insert((caller, scratch), fill);
-            let g = CopySide { ptr: CopyPtr::Gref(GrantRef(gref)), domid: DOMS[granter], offset: 0 };
-            let own = CopySide { ptr: CopyPtr::Gmfn(scratch), domid: DomId::SELF, offset: 0 };
+            let g = CopySide {
+                ptr: CopyPtr::Gref(GrantRef(gref)),
+                domid: DOMS[granter],
+                offset: 0,
+            };
+            let own = CopySide {
+                ptr: CopyPtr::Gmfn(scratch),
+                domid: DomId::SELF,
+                offset: 0,
+            };
             let req = if into_grant {
-                CopyRequest { source: own, dest: g, len: 1 }
+                CopyRequest {
+                    source: own,
+                    dest: g,
+                    len: 1,
+                }
             } else {
-                CopyRequest { source: g, dest: own, len: 1 }
+                CopyRequest {
+                    source: g,
+                    dest: own,
+                    len: 1,
+                }
             };
             let got = CopyBatch::new(w, caller_of(w, caller)).copy(&req);
             let want = m.pin_check(granter, gref, caller, !into_grant);
@@ -321,7 +425,11 @@ fn caller_of(w: &HostWorld, i: usize) -> xen_grant::Caller<'_> {
 fn check(w: &HostWorld, m: &Model, step: usize, o: &Op) {
     for (g, d) in DOMS.iter().enumerate() {
         for r in FIRST_REF..FIRST_REF + REFS {
-            assert_eq!(use_bits(w, *d, r), m.use_bits(g, r), "step {step} ({o:?}): use bits of {g}:{r}");
+            assert_eq!(
+                use_bits(w, *d, r),
+                m.use_bits(g, r),
+                "step {step} ({o:?}): use bits of {g}:{r}"
+            );
         }
         assert_eq!(
             dom(w, *d).active_mappings(),
@@ -330,14 +438,20 @@ fn check(w: &HostWorld, m: &Model, step: usize, o: &Op) {
         );
         for gfn in 0..6u64 {
             let mut b = [0u8];
-            w.host_memory().read(w.gfn_to_mfn(*d, gfn).unwrap(), 0, &mut b).unwrap();
+            w.host_memory()
+                .read(w.gfn_to_mfn(*d, gfn).unwrap(), 0, &mut b)
+                .unwrap();
             assert_eq!(b[0], m.bytes[&(g, gfn)], "step {step}: byte of {g}:{gfn}");
         }
     }
     for l in &m.live {
         if l.host {
             let mfn = w.gfn_to_mfn(DOMS[l.granter], l.gfn).unwrap();
-            assert_eq!(w.host_mapping(DOMS[l.mapper], l.addr), Some((mfn, l.ro)), "step {step}");
+            assert_eq!(
+                w.host_mapping(DOMS[l.mapper], l.addr),
+                Some((mfn, l.ro)),
+                "step {step}"
+            );
         }
     }
     if m.live.is_empty() {
