@@ -339,6 +339,7 @@ impl<'w, 'c, W: GrantWorld> CopyBatch<'w, 'c, W> {
 
     /// Performs one copy. On an error status the acquired frames are
     /// released; on [`CopyError::Restart`] the batch should stop.
+    #[inline]
     pub fn copy(&mut self, op: &CopyRequest) -> Result<(), CopyError> {
         let r = self.copy_one(op);
         if let Err(CopyError::Status(_)) = r {

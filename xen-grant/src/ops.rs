@@ -288,6 +288,7 @@ pub fn transfer<W: GrantWorld>(
     Ok(Progress::Done)
 }
 
+#[inline]
 fn copy_side(ptr: &xen_abi::grant_table::GnttabCopyPtr, is_gref: bool) -> CopySide {
     CopySide {
         ptr: if is_gref {
