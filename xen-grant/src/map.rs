@@ -14,7 +14,7 @@ use xen_mem::Mfn;
 
 use crate::abi::{
     GNTMAP_APPLICATION_MAP, GNTMAP_CONTAINS_PTE, GNTMAP_DEVICE_MAP, GNTMAP_HOST_MAP,
-    GNTMAP_READONLY, GTF_PAT, GTF_PCD, GTF_PWT,
+    GNTMAP_READONLY,
 };
 use crate::active::{ActiveEntry, PinIncr};
 use crate::domain::{Caller, GrantDomain};
@@ -200,7 +200,7 @@ fn map_with_handle<W: GrantWorld>(
     let mut held = Held::default();
 
     // Pin the active entry; its lock keeps the table's version and frames.
-    let (mfn, cache, version) = {
+    let (mfn, version) = {
         let st = rd.table.read(caller);
         let act_lock = st.active(gref).ok_or(GrantError::BadGntref)?;
         let mut act = act_lock.lock();
@@ -241,13 +241,10 @@ fn map_with_handle<W: GrantWorld>(
             }
         }
         act.pins.add(incr);
-        let flags = protocol::read_header(world.memory(), hdr)
-            .map(|h| h.flags)
-            .unwrap_or(0);
-        (act.mfn, flags & (GTF_PAT | GTF_PCD | GTF_PWT), st.version())
+        (act.mfn, st.version())
     };
 
-    let outcome = take_refs_and_map(world, ld, rd, req, incr, mfn, cache, &mut held);
+    let outcome = take_refs_and_map(world, ld, rd, req, incr, mfn, &mut held);
     match outcome {
         Ok(()) => {
             let rec = MapRecord {
@@ -286,7 +283,6 @@ fn take_refs_and_map<W: GrantWorld>(
     req: &MapRequest,
     incr: PinIncr,
     mfn: Mfn,
-    cache: u16,
     held: &mut Held,
 ) -> Result<(), GrantError> {
     // The first pin brought a reference along; otherwise take one now.
@@ -315,7 +311,9 @@ fn take_refs_and_map<W: GrantWorld>(
             }
             held.types += 1;
         }
-        world.create_host_mapping(ld.id(), req.host_addr, mfn, req.flags, cache)?;
+        // Cache attributes from the entry apply to I/O memory grants only
+        // (as in Xen), which this engine does not offer: RAM gets none.
+        world.create_host_mapping(ld.id(), req.host_addr, mfn, req.flags, 0)?;
     }
     Ok(())
 }

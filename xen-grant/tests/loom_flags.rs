@@ -31,7 +31,9 @@ const WORDS_PER_FRAME: usize = 4;
 impl LoomMemory {
     fn new() -> Self {
         Self {
-            words: (0..2 * WORDS_PER_FRAME).map(|_| AtomicU64::new(0)).collect(),
+            words: (0..2 * WORDS_PER_FRAME)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
         }
     }
 
@@ -42,7 +44,11 @@ impl LoomMemory {
         }
         let w = &self.words[mfn.0 as usize * WORDS_PER_FRAME + offset / 8];
         let shift = (offset % 8) as u32 * 8;
-        let mask = if W::SIZE == 8 { u64::MAX } else { (1u64 << (W::SIZE * 8)) - 1 };
+        let mask = if W::SIZE == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (W::SIZE * 8)) - 1
+        };
         Ok((w, shift, mask))
     }
 
@@ -212,7 +218,10 @@ fn v1_pinning_gives_up_on_a_flipping_guest() {
         GuestTable::new(&*mem, Version::V1, vec![TABLE], vec![])
             .grant_access(REF, BACKEND, 7, false)
             .unwrap();
-        let hdr = EntryLoc { mfn: TABLE, offset: 8 };
+        let hdr = EntryLoc {
+            mfn: TABLE,
+            offset: 8,
+        };
         let flipper = {
             let mem = mem.clone();
             loom::thread::spawn(move || {

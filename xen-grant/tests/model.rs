@@ -256,9 +256,9 @@ fn apply(w: &HostWorld, m: &mut Model, o: &Op, step: usize) {
         } => {
             m.next_addr += 0x1000;
             let addr = m.next_addr;
-            let flags = u32::from(host) * GNTMAP_HOST_MAP
-                | u32::from(dev) * GNTMAP_DEVICE_MAP
-                | u32::from(ro) * GNTMAP_READONLY;
+            let flags = (u32::from(host) * GNTMAP_HOST_MAP)
+                | (u32::from(dev) * GNTMAP_DEVICE_MAP)
+                | (u32::from(ro) * GNTMAP_READONLY);
             let got = map(w, DOMS[mapper], DOMS[granter], gref, flags, addr);
             let want = if !host && !dev {
                 Err(GrantError::BadGntref)
