@@ -162,7 +162,6 @@ const HEADERS: &[&str] = &[
     "version.h",
     "grant_table.h",
     "event_channel.h",
-    "arch-x86/xen-mca.h",
     "domctl.h",
     "sysctl.h",
     "io/ring.h",
