@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented items.
 //! Ring front ↔ back on two threads with notification suppression, next to
 //! a minimal lock-free single-producer/single-consumer queue of the same
 //! depth moving the same number of items between the same two threads (the
