@@ -111,6 +111,40 @@ impl CreditScheduler {
         mask
     }
 
+    /// Pokes idle pCPUs for the vCPUs waiting on `p`'s queue: for each
+    /// waiting vCPU in order, one idle pCPU it may use (soft affinity
+    /// first), until no idle pCPU is left. Each poked pCPU will steal.
+    pub(crate) fn poke_idlers_for_queue(&mut self, p: u32) -> CpuMask {
+        let mut idle = self.g.idlers.and(&self.g.cpus);
+        let mut kick = CpuMask::EMPTY;
+        let Some(pc) = self.pcpus[p as usize].as_ref() else {
+            return kick;
+        };
+        let mut last = pc.last_tickle;
+        for (_, i) in pc.runq.iter(&self.rq_links) {
+            if idle.is_empty() {
+                break;
+            }
+            let v = &self.vcpus[i as usize];
+            let soft = self.nr_soft != 0 && self.has_soft(v);
+            for step in STEPS {
+                if step == Step::Soft && !soft {
+                    continue;
+                }
+                let m = Self::balance_mask(v, step).and(&idle);
+                if let Some(t) = m.cycle(PcpuId(last)) {
+                    last = t.0;
+                    idle.clear(t);
+                    kick.set(t);
+                    break;
+                }
+            }
+        }
+        self.pc_mut(p).last_tickle = last;
+        self.g.idlers = self.g.idlers.andnot(&kick);
+        kick
+    }
+
     /// Chooses a pCPU for vCPU `i` (`_csched_cpu_pick`, without SMT
     /// topology: every pCPU is its own core).
     pub(crate) fn pick_cpu(&self, i: u32) -> u32 {

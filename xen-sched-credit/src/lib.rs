@@ -70,6 +70,14 @@
 //!   *waker's* affinity, which can never succeed there; we test the
 //!   preempted vCPU's, which is what keeps an idle pCPU from idling while
 //!   that vCPU waits.
+//! * After each decision, vCPUs still waiting in the pCPU's queue poke idle
+//!   pCPUs allowed to run them, which then steal them. Xen leaves a vCPU
+//!   preempted at the end of its slice, or a second vCPU queued on an idle
+//!   pCPU, waiting until some tick migrates work (10 ms or more), which is
+//!   not work-conserving.
+//! * The accounting pass charges the running vCPUs of capped domains up to
+//!   the current time before distributing credit, so that caps hold (see
+//!   [`accounting`]).
 //! * Sub-credit run time is carried once; Xen carries the remainder both
 //!   in `residual` and by not advancing `start_time`, over-charging by up to
 //!   one credit per charge.

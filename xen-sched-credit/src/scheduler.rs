@@ -22,6 +22,14 @@
 //!    [`balance`](crate::balance)).
 //! 4. The chosen vCPU runs for one time slice (30 ms); the idle vCPU runs
 //!    until something wakes up. The pCPU's 10 ms tick stops while idle.
+//! 5. If vCPUs are left waiting in the queue (the one just preempted, or a
+//!    second one queued while the pCPU was idle) and pCPUs they may use are
+//!    idle, one such pCPU per waiting vCPU is poked to come and steal it.
+//!    An idle pCPU that found work of its own passes the poke on to queues
+//!    elsewhere, in case it had been poked for one of them. Xen does not do
+//!    this: such a vCPU waits until the pCPU's tick migrates the vCPU running
+//!    there (up to 10 ms), or longer. Poking is what makes the scheduler
+//!    work-conserving at every instant.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -307,6 +315,22 @@ impl CreditScheduler {
 
         if cur != NIL && cur != snext && self.vcpus[cur as usize].migrate_req {
             kick = kick.or(&self.finish_migration(cur));
+        }
+        if !self.g.idlers.is_empty() {
+            kick = kick.or(&self.poke_idlers_for_queue(p));
+            if cur == NIL && snext != NIL {
+                // This pCPU may have been poked for another pCPU's waiting
+                // vCPU and then found other work: pass the poke on.
+                let busy = self.g.band_nonempty[0]
+                    .or(&self.g.band_nonempty[1])
+                    .or(&self.g.band_nonempty[2])
+                    .andnot(&self.g.idlers);
+                for q in busy.iter() {
+                    if q.0 != p && !self.g.idlers.is_empty() {
+                        kick = kick.or(&self.poke_idlers_for_queue(q.0));
+                    }
+                }
+            }
         }
         kick.clear(PcpuId(p));
 

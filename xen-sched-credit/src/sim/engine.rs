@@ -16,14 +16,17 @@ use crate::{
     CpuMask, CreditScheduler, DomainId, DomainParams, DomainParamsUpdate, PcpuId, VcpuId,
 };
 
+/// Events; at equal times they run in this order: the accounting pass
+/// first, then ticks (which re-sort queues after it), then decisions, which
+/// so see fresh priorities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     Command(usize),
     Account,
     Tick(u32, u64),
-    IoWake(u32, u64),
     BurstEnd(u32, u64),
     Timer(u32, u64),
+    IoWake(u32, u64),
     Sample,
     Mark,
 }
@@ -184,7 +187,7 @@ impl Simulator {
             self.push(at, Ev::Command(i));
         }
         if let Some(t) = self.sched.next_accounting() {
-            self.push(t, Ev::Account);
+            self.push(t + self.wl.acct_offset_ns, Ev::Account);
         }
         self.push(self.wl.sample_ns, Ev::Sample);
         if self.wl.measure_from_ns > 0 {
@@ -414,9 +417,15 @@ impl Simulator {
             ps.gen += 1;
             let g = ps.gen;
             if let Some(v) = d.vcpu {
+                let boosted = self
+                    .sched
+                    .vcpu_info(v)
+                    .is_ok_and(|i| i.priority == crate::Priority::Boost);
                 let vs = &mut self.vcpus[v.0 as usize];
                 if let Some(w) = vs.waiting_since.take() {
-                    self.stats.wake_latency(vs.dom, now - w);
+                    if w >= self.wl.measure_from_ns {
+                        self.stats.wake_latency(vs.dom, now - w, boosted);
+                    }
                 }
                 if vs.last_pcpu.is_some_and(|l| l != p) {
                     self.stats.migration(vs.dom);

@@ -30,6 +30,9 @@ pub struct DomainStats {
     pub vcpu_fair_pct: Vec<f64>,
     /// Wake-to-run latencies, ns, sorted.
     pub latencies: Vec<u64>,
+    /// Latencies of the wake-ups that still held their boost when they ran
+    /// (woke UNDER and no accounting pass demoted them meanwhile), sorted.
+    pub boosted_latencies: Vec<u64>,
     /// Times a vCPU of the domain started running on a different pCPU than
     /// the one it last ran on.
     pub migrations: u64,
@@ -91,9 +94,12 @@ impl Stats {
         }
     }
 
-    pub(crate) fn wake_latency(&mut self, dom: usize, ns: u64) {
+    pub(crate) fn wake_latency(&mut self, dom: usize, ns: u64, boosted: bool) {
         if let Some(d) = self.domains.get_mut(dom) {
             d.latencies.push(ns);
+            if boosted {
+                d.boosted_latencies.push(ns);
+            }
         }
     }
 
@@ -146,6 +152,7 @@ impl Stats {
                 .collect();
             d.share_pct = d.vcpu_share_pct.iter().sum();
             d.latencies.sort_unstable();
+            d.boosted_latencies.sort_unstable();
             if let Ok(p) = sched.domain_params(DomainId(d.id)) {
                 d.weight = p.weight;
                 d.cap = p.cap;
@@ -232,8 +239,8 @@ impl Stats {
         );
         let _ = writeln!(
             s,
-            "\n{:<12} {:>5} {:>6} {:>5} {:>5} {:>8} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6}",
-            "domain", "id", "weight", "cap", "vcpus", "share%", "fair%", "diff", "wakes", "lat-p50", "lat-p99", "lat-max", "migr"
+            "\n{:<12} {:>5} {:>6} {:>5} {:>5} {:>8} {:>8} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>6}",
+            "domain", "id", "weight", "cap", "vcpus", "share%", "fair%", "diff", "wakes", "boost%", "lat-p50", "lat-p99", "lat-max", "migr"
         );
         let us = |x: Option<u64>| x.map_or("-".to_string(), |v| format!("{:.1}us", v as f64 / 1e3));
         for d in &self.domains {
@@ -243,7 +250,7 @@ impl Stats {
             };
             let _ = writeln!(
                 s,
-                "{:<12} {:>5} {:>6} {:>5} {:>5} {:>8.2} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6}",
+                "{:<12} {:>5} {:>6} {:>5} {:>5} {:>8.2} {:>8} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>6}",
                 d.name,
                 d.id,
                 d.weight,
@@ -253,6 +260,11 @@ impl Stats {
                 fair,
                 diff,
                 d.latencies.len(),
+                if d.latencies.is_empty() {
+                    "-".to_string()
+                } else {
+                    format!("{:.0}", 100.0 * d.boosted_latencies.len() as f64 / d.latencies.len() as f64)
+                },
                 us(d.latency_pct(50.0)),
                 us(d.latency_pct(99.0)),
                 us(d.latencies.last().copied()),

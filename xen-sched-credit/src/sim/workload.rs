@@ -8,12 +8,14 @@
 //! ```text
 //! pcpus 4                 # pCPUs 0..4 (required)
 //! duration 10s            # simulated time (default 10s)
-//! measure-from 1s         # ignore the warm-up when computing shares
+//! measure-from 1s         # ignore the warm-up for shares and latencies
 //! seed 42                 # RNG seed for I/O jitter (default 1)
 //! sample 100ms            # plot resolution (default 100ms)
 //! tslice 30ms             # sched_credit_tslice_ms
 //! ratelimit 1000us        # sched_ratelimit_us (0 disables)
 //! migration-delay 0us     # vcpu_migration_delay
+//! acct-offset 0ms         # phase of the accounting timer vs the ticks
+//! timer-slop 0us          # decision timers fire up to this much late
 //!
 //! # A domain: every vCPU gets the same load and affinity unless a vcpu
 //! # line overrides it.
@@ -165,6 +167,8 @@ pub struct Workload {
     pub sample_ns: u64,
     /// Scheduler parameters.
     pub params: SchedParams,
+    /// Delay of the accounting timer's phase relative to the tick grid.
+    pub acct_offset_ns: u64,
     /// Each decision timer fires up to this much late (uniformly random),
     /// like real timer and IPI latency; 0 = exact.
     pub timer_slop_ns: u64,
@@ -184,6 +188,7 @@ impl Default for Workload {
             sample_ns: 100_000_000,
             params: SchedParams::default(),
             timer_slop_ns: 0,
+            acct_offset_ns: 0,
             domains: Vec::new(),
             commands: Vec::new(),
         }
@@ -303,6 +308,7 @@ impl Workload {
                 "ratelimit" => {
                     wl.params.ratelimit_us = (parse_duration(arg(1)?).map_err(err)? / 1000) as u32
                 }
+                "acct-offset" => wl.acct_offset_ns = parse_duration(arg(1)?).map_err(err)?,
                 "timer-slop" => wl.timer_slop_ns = parse_duration(arg(1)?).map_err(err)?,
                 "migration-delay" => {
                     wl.params.migration_delay_us =

@@ -44,3 +44,23 @@ pub fn vcpu_pairs(stats: &Stats) -> Vec<(String, f64, f64)> {
     }
     out
 }
+
+/// Proptest configuration: `cases` cases (or `PROPTEST_CASES`), from a
+/// fixed seed so CI runs are reproducible (`PROPTEST_RNG_SEED` overrides;
+/// `PROPTEST_RNG_SEED=random` explores new cases).
+pub fn prop_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let mut c = Config::with_cases(
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cases),
+    );
+    c.rng_seed = match std::env::var("PROPTEST_RNG_SEED").ok().as_deref() {
+        Some("random") => RngSeed::Random,
+        Some(v) => v.parse().map(RngSeed::Fixed).unwrap_or(RngSeed::Fixed(0x5eed)),
+        None => RngSeed::Fixed(0x5eed),
+    };
+    c.failure_persistence = None;
+    c
+}
