@@ -422,6 +422,11 @@ impl CreditScheduler {
         })
     }
 
+    /// vCPU `v`'s current priority (cheaper than [`vcpu_info`](Self::vcpu_info)).
+    pub fn priority(&self, v: VcpuId) -> Option<Priority> {
+        self.valid_vcpu(v).map(|i| self.vcpus[i as usize].pri)
+    }
+
     /// The pCPUs in the scheduler.
     pub fn pcpus(&self) -> CpuMask {
         self.g.cpus
@@ -438,7 +443,12 @@ impl CreditScheduler {
         self.pcpus
             .get(p.0 as usize)
             .and_then(|x| x.as_ref())
-            .map(|pc| pc.runq.iter(&self.rq_links).map(|(_, i)| VcpuId(i)).collect())
+            .map(|pc| {
+                pc.runq
+                    .iter(&self.rq_links)
+                    .map(|(_, i)| VcpuId(i))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

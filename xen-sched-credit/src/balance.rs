@@ -48,9 +48,7 @@ impl CreditScheduler {
     /// Whether `v`'s soft affinity narrows its placement.
     #[inline]
     pub(crate) fn has_soft(&self, v: &Vcpu) -> bool {
-        !v.hard.is_subset(&v.soft)
-            && v.soft.intersects(&v.hard)
-            && !self.g.cpus.is_subset(&v.soft)
+        !v.hard.is_subset(&v.soft) && v.soft.intersects(&v.hard) && !self.g.cpus.is_subset(&v.soft)
     }
 
     #[inline]
@@ -74,9 +72,12 @@ impl CreditScheduler {
         let idle_mask = self.g.idlers.and(&self.g.cpus);
         let mut mask = CpuMask::EMPTY;
 
-        if v.has(FLAG_PINNED) && idle_mask.test(PcpuId(cpu)) {
-            mask.set(PcpuId(cpu));
-        } else if cur == NIL || (idle_mask.is_empty() && v.pri > cur_pri) {
+        // Exclusively pinned to an idle pCPU, or that pCPU idles, or nothing
+        // idles and the newcomer outranks what runs: run it right here.
+        if (v.has(FLAG_PINNED) && idle_mask.test(PcpuId(cpu)))
+            || cur == NIL
+            || (idle_mask.is_empty() && v.pri > cur_pri)
+        {
             mask.set(PcpuId(cpu));
         } else if !idle_mask.is_empty() {
             let soft = self.nr_soft != 0 && self.has_soft(v);

@@ -159,7 +159,10 @@ impl CpuMask {
     /// Whether every pCPU of `self` is also in `o`.
     #[inline]
     pub fn is_subset(&self, o: &CpuMask) -> bool {
-        self.bits.iter().zip(o.bits.iter()).all(|(a, b)| a & !b == 0)
+        self.bits
+            .iter()
+            .zip(o.bits.iter())
+            .all(|(a, b)| a & !b == 0)
     }
 
     /// The lowest pCPU in the set.
@@ -191,7 +194,8 @@ impl CpuMask {
     /// it returns `after` itself only when that is the sole member.
     #[inline]
     pub fn cycle(&self, after: PcpuId) -> Option<PcpuId> {
-        self.next_from(after.0 as usize + 1).or_else(|| self.first())
+        self.next_from(after.0 as usize + 1)
+            .or_else(|| self.first())
     }
 
     /// Iterates over the members in increasing order.

@@ -101,6 +101,8 @@ pub mod params;
 pub mod runq;
 mod scheduler;
 pub mod state;
+#[cfg(test)]
+mod tests;
 
 #[cfg(feature = "std")]
 pub mod sim;

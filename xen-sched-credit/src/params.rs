@@ -320,8 +320,10 @@ mod tests {
             bad(|p| p.migration_delay_us = 100_001),
             "vcpu migration delay should be >= 0 and <= 100000us"
         );
-        let mut p = SchedParams::default();
-        p.ratelimit_us = 0;
+        let p = SchedParams {
+            ratelimit_us: 0,
+            ..Default::default()
+        };
         assert_eq!(p.validate(), Ok(()));
     }
 
@@ -355,6 +357,12 @@ mod tests {
         assert_eq!(u.validate(2), Ok(()));
         let mut p = DomainParams::default();
         u.apply(&mut p);
-        assert_eq!(p, DomainParams { weight: 512, cap: 200 });
+        assert_eq!(
+            p,
+            DomainParams {
+                weight: 512,
+                cap: 200
+            }
+        );
     }
 }

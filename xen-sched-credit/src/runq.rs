@@ -157,7 +157,12 @@ mod tests {
         for i in 0..4 {
             rq.insert(&mut l, i, Priority::Under, false);
         }
-        let pri = [Priority::Over, Priority::Under, Priority::Over, Priority::Under];
+        let pri = [
+            Priority::Over,
+            Priority::Under,
+            Priority::Over,
+            Priority::Under,
+        ];
         let mut bands = [9usize; 4];
         rq.resort(&mut l, |i| {
             let b = pri[i as usize].band();

@@ -355,7 +355,9 @@ impl CreditScheduler {
         let pc = self.pc_mut(p);
         let may_balance = head_pri == Priority::Idle
             || lbr == 0
-            || pc.last_load_balance.is_none_or(|t| now.saturating_sub(t) > lbr);
+            || pc
+                .last_load_balance
+                .is_none_or(|t| now.saturating_sub(t) > lbr);
         if may_balance {
             pc.last_load_balance = Some(now);
             if let Some(s) = self.load_balance(p, head_pri, now) {

@@ -72,8 +72,16 @@ fn cap_holds_next_to_uncapped_hogs() {
         },
     ];
     let st = run_text(&hog_workload_text(2, &d, ""));
-    assert!((st.domains[0].share_pct - 40.0).abs() <= 1.0, "{}", st.report());
-    assert!((st.domains[1].share_pct - 100.0).abs() <= 1.0, "{}", st.report());
+    assert!(
+        (st.domains[0].share_pct - 40.0).abs() <= 1.0,
+        "{}",
+        st.report()
+    );
+    assert!(
+        (st.domains[1].share_pct - 100.0).abs() <= 1.0,
+        "{}",
+        st.report()
+    );
 }
 
 #[test]

@@ -14,7 +14,9 @@ fn check(text: &str) {
     while let Some(t) = sim.step() {
         steps += 1;
         if let Some((p, v)) = sim.sched.idle_pcpu_with_waiting_work() {
-            if std::env::var("WC_DUMP").is_ok() { std::fs::write("/tmp/cs/wc_fail.wl", text).unwrap(); }
+            if std::env::var("WC_DUMP").is_ok() {
+                std::fs::write("/tmp/cs/wc_fail.wl", text).unwrap();
+            }
             panic!(
                 "at {t} ns pCPU {p} idles while {v} waits ({:?}) on {:?}\n{text}",
                 sim.sched.vcpu_info(v).unwrap(),

@@ -94,7 +94,9 @@ fn main() -> ExitCode {
     if let Some(path) = &cli.plot {
         let title = format!(
             "credit scheduler: {}",
-            cli.workload.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned())
+            cli.workload
+                .file_name()
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned())
         );
         if let Err(e) = std::fs::write(path, svg::share_plot(&stats, &title)) {
             eprintln!("credit-sim: {}: {e}", path.display());

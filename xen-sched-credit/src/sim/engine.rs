@@ -1,34 +1,89 @@
 //! The discrete-event engine.
 //!
-//! Time is virtual (ns). Events live in a binary heap ordered by time, then
-//! kind, then insertion order, so a run is a pure function of the workload
-//! (and its seed). Timers that the scheduler re-arms are cancelled lazily by
-//! generation numbers. A pCPU poked by the scheduler (an IPI) reschedules at
+//! Time is virtual (ns). Every timer has a slot in an indexed heap ordered
+//! by time, then kind, then arming order, so a run is a pure function of the
+//! workload (and its seed); re-arming a timer moves it. A pCPU poked by the scheduler (an IPI) reschedules at
 //! the same instant, before the clock moves on.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
-
+use super::queue::EventQueue;
 use super::rng::XorShift64;
 use super::stats::Stats;
 use super::workload::{Command, Load, Workload};
-use crate::{
-    CpuMask, CreditScheduler, DomainId, DomainParams, DomainParamsUpdate, PcpuId, VcpuId,
-};
+use crate::{CpuMask, CreditScheduler, DomainId, DomainParams, DomainParamsUpdate, PcpuId, VcpuId};
 
-/// Events; at equal times they run in this order: the accounting pass
-/// first, then ticks (which re-sort queues after it), then decisions, which
-/// so see fresh priorities.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Events; at equal times they run in this order: commands, the
+/// accounting pass, then ticks (which re-sort queues after it), then
+/// decisions, which so see fresh priorities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
-    Command(usize),
+    Command,
     Account,
-    Tick(u32, u64),
-    BurstEnd(u32, u64),
-    Timer(u32, u64),
-    IoWake(u32, u64),
+    Tick(u32),
+    BurstEnd(u32),
+    Timer(u32),
+    IoWake(u32),
     Sample,
     Mark,
+}
+
+impl Ev {
+    fn order(self) -> u8 {
+        match self {
+            Ev::Command => 0,
+            Ev::Account => 1,
+            Ev::Tick(_) => 2,
+            Ev::BurstEnd(_) => 3,
+            Ev::Timer(_) => 4,
+            Ev::IoWake(_) => 5,
+            Ev::Sample => 6,
+            Ev::Mark => 7,
+        }
+    }
+}
+
+/// Slot layout of the event queue: four global slots, three per pCPU, one
+/// per vCPU.
+#[derive(Clone, Copy, Debug)]
+struct Slots {
+    pcpus: usize,
+}
+
+impl Slots {
+    fn total(&self, vcpus: usize) -> usize {
+        4 + 3 * self.pcpus + vcpus
+    }
+
+    fn of(&self, ev: Ev) -> usize {
+        let per = |p: u32, k: usize| 4 + 3 * p as usize + k;
+        match ev {
+            Ev::Command => 0,
+            Ev::Account => 1,
+            Ev::Sample => 2,
+            Ev::Mark => 3,
+            Ev::Tick(p) => per(p, 0),
+            Ev::BurstEnd(p) => per(p, 1),
+            Ev::Timer(p) => per(p, 2),
+            Ev::IoWake(v) => 4 + 3 * self.pcpus + v as usize,
+        }
+    }
+
+    fn event(&self, slot: usize) -> Ev {
+        match slot {
+            0 => Ev::Command,
+            1 => Ev::Account,
+            2 => Ev::Sample,
+            3 => Ev::Mark,
+            s if s < 4 + 3 * self.pcpus => {
+                let p = ((s - 4) / 3) as u32;
+                match (s - 4) % 3 {
+                    0 => Ev::Tick(p),
+                    1 => Ev::BurstEnd(p),
+                    _ => Ev::Timer(p),
+                }
+            }
+            s => Ev::IoWake((s - 4 - 3 * self.pcpus) as u32),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -36,8 +91,6 @@ struct PcpuSim {
     online: bool,
     running: Option<VcpuId>,
     since: u64,
-    gen: u64,
-    tick_gen: u64,
     tick_at: Option<u64>,
 }
 
@@ -46,7 +99,6 @@ struct VcpuSim {
     dom: usize,
     load: Load,
     remaining: u64,
-    io_gen: u64,
     waiting_since: Option<u64>,
     last_pcpu: Option<u32>,
     cpu_ns: u64,
@@ -58,9 +110,9 @@ pub struct Simulator {
     pub sched: CreditScheduler,
     wl: Workload,
     now: u64,
-    heap: BinaryHeap<Reverse<(u64, Ev, u64)>>,
-    seq: u64,
-    acct_gen: u64,
+    queue: EventQueue,
+    slots: Slots,
+    next_command: usize,
     pcpus: Vec<PcpuSim>,
     vcpus: Vec<VcpuSim>,
     /// Handles of each domain's vCPUs, by workload domain index.
@@ -118,7 +170,6 @@ impl Simulator {
                     dom: di,
                     load: spec.load,
                     remaining: 0,
-                    io_gen: 0,
                     waiting_since: None,
                     last_pcpu: None,
                     cpu_ns: 0,
@@ -131,14 +182,13 @@ impl Simulator {
             }
             dom_vcpus.push(handles);
         }
-        let vcpus = vcpus
+        let vcpus: Vec<VcpuSim> = vcpus
             .into_iter()
             .map(|v| {
                 v.unwrap_or(VcpuSim {
                     dom: usize::MAX,
                     load: Load::Idle,
                     remaining: 0,
-                    io_gen: 0,
                     waiting_since: None,
                     last_pcpu: None,
                     cpu_ns: 0,
@@ -147,13 +197,15 @@ impl Simulator {
             .collect();
         let stats = Stats::new(&wl);
         let rng = XorShift64::new(wl.seed);
+        let slots = Slots { pcpus: pcpus.len() };
+        let queue = EventQueue::new(slots.total(vcpus.len()));
         let mut sim = Simulator {
             sched,
             wl,
             now: 0,
-            heap: BinaryHeap::new(),
-            seq: 0,
-            acct_gen: 0,
+            queue,
+            slots,
+            next_command: 0,
             pcpus,
             vcpus,
             dom_vcpus,
@@ -167,8 +219,13 @@ impl Simulator {
     }
 
     fn push(&mut self, at: u64, ev: Ev) {
-        self.seq += 1;
-        self.heap.push(Reverse((at, ev, self.seq)));
+        let slot = self.slots.of(ev);
+        self.queue.set(slot, at, ev.order());
+    }
+
+    fn cancel(&mut self, ev: Ev) {
+        let slot = self.slots.of(ev);
+        self.queue.cancel(slot);
     }
 
     fn start(&mut self) {
@@ -182,9 +239,8 @@ impl Simulator {
                 kick = kick.or(&self.start_vcpu(h));
             }
         }
-        for i in 0..self.wl.commands.len() {
-            let at = self.wl.commands[i].at_ns;
-            self.push(at, Ev::Command(i));
+        if let Some(c) = self.wl.commands.first() {
+            self.push(c.at_ns, Ev::Command);
         }
         if let Some(t) = self.sched.next_accounting() {
             self.push(t + self.wl.acct_offset_ns, Ev::Account);
@@ -212,10 +268,8 @@ impl Simulator {
                 self.sched.wake(h, self.now)
             }
             Load::Io { think_ns, .. } => {
-                v.io_gen += 1;
-                let g = v.io_gen;
                 let at = self.now + self.rng.below(think_ns.max(1));
-                self.push(at, Ev::IoWake(h.0, g));
+                self.push(at, Ev::IoWake(h.0));
                 CpuMask::EMPTY
             }
             Load::Idle => CpuMask::EMPTY,
@@ -229,9 +283,9 @@ impl Simulator {
 
     /// Whether the simulated time is over.
     pub fn done(&self) -> bool {
-        self.heap
+        self.queue
             .peek()
-            .is_none_or(|Reverse((t, _, _))| *t > self.wl.duration_ns)
+            .is_none_or(|(t, _)| t > self.wl.duration_ns)
     }
 
     /// Processes every event of the next instant (and the reschedules they
@@ -240,14 +294,15 @@ impl Simulator {
         if self.done() {
             return None;
         }
-        let t = self.heap.peek().map(|Reverse((t, _, _))| *t)?;
+        let (t, _) = self.queue.peek()?;
         self.now = t;
-        while let Some(Reverse((at, ev, _))) = self.heap.peek().copied() {
+        while let Some((at, slot)) = self.queue.peek() {
             if at != t {
                 break;
             }
-            self.heap.pop();
+            self.queue.pop();
             self.events += 1;
+            let ev = self.slots.event(slot);
             self.handle(ev);
         }
         Some(t)
@@ -267,7 +322,10 @@ impl Simulator {
         }
         self.stats.events = self.events;
         self.stats.decisions = self.decisions;
-        self.stats.finish(&self.wl, &self.sched, &self.dom_vcpus, |v| self.vcpus[v.0 as usize].cpu_ns);
+        self.stats
+            .finish(&self.wl, &self.sched, &self.dom_vcpus, |v| {
+                self.vcpus[v.0 as usize].cpu_ns
+            });
         self.stats
     }
 
@@ -283,18 +341,24 @@ impl Simulator {
 
     fn handle(&mut self, ev: Ev) {
         match ev {
-            Ev::Command(i) => self.command(i),
+            Ev::Command => {
+                let i = self.next_command;
+                self.next_command += 1;
+                if let Some(c) = self.wl.commands.get(self.next_command) {
+                    let at = c.at_ns;
+                    self.push(at, Ev::Command);
+                }
+                self.command(i);
+            }
             Ev::Account => {
                 let k = self.sched.account(self.now);
                 if let Some(t) = self.sched.next_accounting() {
-                    self.acct_gen += 1;
                     self.push(t, Ev::Account);
                 }
                 self.drain(k);
             }
-            Ev::Tick(p, g) => {
-                let ps = &self.pcpus[p as usize];
-                if !ps.online || ps.tick_gen != g {
+            Ev::Tick(p) => {
+                if !self.pcpus[p as usize].online {
                     return;
                 }
                 self.pcpus[p as usize].tick_at = None;
@@ -302,12 +366,9 @@ impl Simulator {
                 self.rearm_tick(p);
                 self.drain(k);
             }
-            Ev::IoWake(v, g) => {
+            Ev::IoWake(v) => {
                 let now = self.now;
                 let vs = &mut self.vcpus[v as usize];
-                if vs.io_gen != g {
-                    return;
-                }
                 if let Load::Io {
                     burst_ns,
                     jitter_pct,
@@ -321,10 +382,7 @@ impl Simulator {
                 let k = self.sched.wake(VcpuId(v), now);
                 self.drain(k);
             }
-            Ev::BurstEnd(p, g) => {
-                if self.pcpus[p as usize].gen != g {
-                    return;
-                }
+            Ev::BurstEnd(p) => {
                 self.settle(p);
                 let Some(v) = self.pcpus[p as usize].running else {
                     return;
@@ -337,19 +395,14 @@ impl Simulator {
                     ..
                 } = vs.load
                 {
-                    vs.io_gen += 1;
-                    let g = vs.io_gen;
                     let at = self.now + self.rng.jitter(think_ns, jitter_pct);
-                    self.push(at, Ev::IoWake(v.0, g));
+                    self.push(at, Ev::IoWake(v.0));
                 }
                 let mut k = k;
                 k.set(PcpuId(p));
                 self.drain(k);
             }
-            Ev::Timer(p, g) => {
-                if self.pcpus[p as usize].gen != g {
-                    return;
-                }
+            Ev::Timer(p) => {
                 self.drain(CpuMask::single(PcpuId(p)));
             }
             Ev::Mark => {
@@ -393,18 +446,19 @@ impl Simulator {
         if ps.tick_at == want {
             return;
         }
-        ps.tick_gen += 1;
         ps.tick_at = want;
-        let g = ps.tick_gen;
-        if let Some(t) = want {
-            self.push(t, Ev::Tick(p, g));
+        match want {
+            Some(t) => self.push(t, Ev::Tick(p)),
+            None => self.cancel(Ev::Tick(p)),
         }
     }
 
     /// Reschedules every poked pCPU (and those their decisions poke).
     fn drain(&mut self, kick: CpuMask) {
-        let mut pending: BTreeSet<u32> = kick.iter().map(|p| p.0).collect();
-        while let Some(p) = pending.pop_first() {
+        let mut pending = kick;
+        while let Some(pp) = pending.first() {
+            pending.clear(pp);
+            let p = pp.0;
             if !self.pcpus.get(p as usize).is_some_and(|x| x.online) {
                 continue;
             }
@@ -412,15 +466,10 @@ impl Simulator {
             let d = self.sched.schedule(PcpuId(p), self.now);
             self.decisions += 1;
             let now = self.now;
-            let ps = &mut self.pcpus[p as usize];
-            ps.running = d.vcpu;
-            ps.gen += 1;
-            let g = ps.gen;
+            self.pcpus[p as usize].running = d.vcpu;
+            self.cancel(Ev::BurstEnd(p));
             if let Some(v) = d.vcpu {
-                let boosted = self
-                    .sched
-                    .vcpu_info(v)
-                    .is_ok_and(|i| i.priority == crate::Priority::Boost);
+                let boosted = self.sched.priority(v) == Some(crate::Priority::Boost);
                 let vs = &mut self.vcpus[v.0 as usize];
                 if let Some(w) = vs.waiting_since.take() {
                     if w >= self.wl.measure_from_ns {
@@ -433,18 +482,21 @@ impl Simulator {
                 vs.last_pcpu = Some(p);
                 if let Load::Io { .. } = vs.load {
                     let at = now + vs.remaining;
-                    self.push(at, Ev::BurstEnd(p, g));
+                    self.push(at, Ev::BurstEnd(p));
                 }
             }
-            if let Some(r) = d.run_for {
-                let late = match self.wl.timer_slop_ns {
-                    0 => 0,
-                    j => self.rng.below(j + 1),
-                };
-                self.push(now + r + late, Ev::Timer(p, g));
+            match d.run_for {
+                Some(r) => {
+                    let late = match self.wl.timer_slop_ns {
+                        0 => 0,
+                        j => self.rng.below(j + 1),
+                    };
+                    self.push(now + r + late, Ev::Timer(p));
+                }
+                None => self.cancel(Ev::Timer(p)),
             }
             self.rearm_tick(p);
-            pending.extend(d.kick.iter().map(|x| x.0));
+            pending = pending.or(&d.kick);
         }
     }
 
@@ -461,7 +513,11 @@ impl Simulator {
                     .ok_or_else(|| format!("Domain '{name}' does not exist"))
             };
             match &cmd {
-                Command::SchedCredit { dom: n, weight, cap } => {
+                Command::SchedCredit {
+                    dom: n,
+                    weight,
+                    cap,
+                } => {
                     let di = dom(n)?;
                     let id = DomainId(self.wl.domains[di].id);
                     self.sched
@@ -483,8 +539,7 @@ impl Simulator {
                 } => {
                     let di = dom(n)?;
                     let hs: Vec<VcpuId> = match vcpu {
-                        Some(k) => vec![*self
-                            .dom_vcpus[di]
+                        Some(k) => vec![*self.dom_vcpus[di]
                             .get(*k as usize)
                             .ok_or_else(|| format!("Invalid vcpu {k}"))?],
                         None => self.dom_vcpus[di].clone(),
@@ -552,9 +607,10 @@ impl Simulator {
                         self.vcpus[v.0 as usize].waiting_since = Some(now);
                     }
                     ps.online = false;
-                    ps.gen += 1;
-                    ps.tick_gen += 1;
                     ps.tick_at = None;
+                    for ev in [Ev::Tick(*p), Ev::Timer(*p), Ev::BurstEnd(*p)] {
+                        self.cancel(ev);
+                    }
                     Ok(k)
                 }
                 Command::Pause(n) | Command::Unpause(n) => {
@@ -580,10 +636,12 @@ impl Simulator {
         })();
         match res {
             Ok(k) => {
-                self.stats.log(now, format!("{}", describe(&cmd)));
+                self.stats.log(now, describe(&cmd));
                 self.drain(k);
             }
-            Err(e) => self.stats.log(now, format!("{}: error: {e}", describe(&cmd))),
+            Err(e) => self
+                .stats
+                .log(now, format!("{}: error: {e}", describe(&cmd))),
         }
     }
 }

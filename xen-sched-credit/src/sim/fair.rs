@@ -203,14 +203,25 @@ mod tests {
     #[test]
     fn pinned_pair_leaves_free_vcpus_whole_pcpus() {
         let all = [0, 1, 2, 3];
-        let vc = [v(0, 1.0, &[0]), v(0, 1.0, &[0]), v(1, 1.0, &all), v(2, 1.0, &all), v(3, 1.0, &[2])];
+        let vc = [
+            v(0, 1.0, &[0]),
+            v(0, 1.0, &[0]),
+            v(1, 1.0, &all),
+            v(2, 1.0, &all),
+            v(3, 1.0, &[2]),
+        ];
         let s = fair_shares(&vc, &[None; 4], 4);
         close(&s, &[0.5, 0.5, 1.0, 1.0, 1.0]);
     }
 
     #[test]
     fn caps_and_affinity() {
-        let vc = [v(0, 1.0, &[0]), v(1, 1.0, &[0]), v(2, 1.0, &[1]), v(3, 1.0, &[0, 1])];
+        let vc = [
+            v(0, 1.0, &[0]),
+            v(1, 1.0, &[0]),
+            v(2, 1.0, &[1]),
+            v(3, 1.0, &[0, 1]),
+        ];
         let s = fair_shares(&vc, &[None, None, Some(0.2), None], 2);
         // pCPU 1 is free except for the capped vCPU: vCPU 3 takes the rest
         // there; pCPU 0 is split by vCPUs 0 and 1.

@@ -85,7 +85,14 @@ pub fn share_plot(stats: &Stats, title: &str) -> String {
         for (tn, v) in &stats.samples {
             let sec = *tn as f64 / 1e9;
             let share = v.get(di).copied().unwrap_or(0.0);
-            let _ = write!(pts, "{:.1},{:.1} {:.1},{:.1} ", x(prev_t), y(share), x(sec), y(share));
+            let _ = write!(
+                pts,
+                "{:.1},{:.1} {:.1},{:.1} ",
+                x(prev_t),
+                y(share),
+                x(sec),
+                y(share)
+            );
             prev_t = sec;
         }
         let _ = writeln!(
@@ -112,5 +119,7 @@ pub fn share_plot(stats: &Stats, title: &str) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -238,9 +238,9 @@ fn parse_load(s: &str) -> Result<Load, String> {
         "hog" => Ok(Load::Hog),
         "idle" => Ok(Load::Idle),
         _ => {
-            let rest = s
-                .strip_prefix("io:")
-                .ok_or_else(|| format!("unknown load '{s}' (hog, idle, io:<burst>:<think>[:<jitter%>])"))?;
+            let rest = s.strip_prefix("io:").ok_or_else(|| {
+                format!("unknown load '{s}' (hog, idle, io:<burst>:<think>[:<jitter%>])")
+            })?;
             let parts: Vec<&str> = rest.split(':').collect();
             if parts.len() < 2 || parts.len() > 3 {
                 return Err(format!("bad io load '{s}'"));
@@ -411,7 +411,11 @@ impl Workload {
 
     fn parse_command(t: &[&str]) -> Result<Command, String> {
         let name = t.first().ok_or("'at' needs a command")?;
-        let get = |i: usize| t.get(i).copied().ok_or_else(|| format!("{name}: missing argument"));
+        let get = |i: usize| {
+            t.get(i)
+                .copied()
+                .ok_or_else(|| format!("{name}: missing argument"))
+        };
         Ok(match *name {
             "sched-credit" => {
                 let (mut dom, mut weight, mut cap) = (None, None, None);
@@ -496,7 +500,10 @@ mod tests {
         assert_eq!(wl.domains[2].vcpus[1].load, Load::Idle);
         assert_eq!(wl.domains[2].vcpus[0].hard.unwrap().to_string(), "0");
         assert_eq!(wl.commands[0].at_ns, 500_000_000);
-        assert!(matches!(wl.commands[0].cmd, Command::VcpuPin { vcpu: None, .. }));
+        assert!(matches!(
+            wl.commands[0].cmd,
+            Command::VcpuPin { vcpu: None, .. }
+        ));
         assert_eq!(
             wl.commands[1].cmd,
             Command::SchedCredit {

@@ -22,7 +22,9 @@ pub fn hog_workload_text(pcpus: u32, doms: &[HogDomain], extra: &str) -> String 
             d.vcpus,
             d.weight,
             d.cap,
-            d.pin.as_ref().map_or(String::new(), |p| format!(" pin={p}"))
+            d.pin
+                .as_ref()
+                .map_or(String::new(), |p| format!(" pin={p}"))
         );
     }
     s
@@ -58,7 +60,10 @@ pub fn prop_config(cases: u32) -> proptest::test_runner::Config {
     );
     c.rng_seed = match std::env::var("PROPTEST_RNG_SEED").ok().as_deref() {
         Some("random") => RngSeed::Random,
-        Some(v) => v.parse().map(RngSeed::Fixed).unwrap_or(RngSeed::Fixed(0x5eed)),
+        Some(v) => v
+            .parse()
+            .map(RngSeed::Fixed)
+            .unwrap_or(RngSeed::Fixed(0x5eed)),
         None => RngSeed::Fixed(0x5eed),
     };
     c.failure_persistence = None;
