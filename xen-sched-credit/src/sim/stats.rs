@@ -23,8 +23,9 @@ pub struct DomainStats {
     pub share_pct: f64,
     /// Each vCPU's share, percent of one pCPU.
     pub vcpu_share_pct: Vec<f64>,
-    /// Weighted max-min fair share for the final configuration, percent of
-    /// one pCPU (`None` when it is too costly to compute).
+    /// Weighted max-min fair share, percent of one pCPU (`None` when the
+    /// workload changes the configuration during the run, or when affinity
+    /// makes it too costly to compute).
     pub fair_pct: Option<f64>,
     /// Each vCPU's fair share.
     pub vcpu_fair_pct: Vec<f64>,
@@ -191,7 +192,9 @@ impl Stats {
             }
         }
         let constrained = vs.iter().any(|v| v.allowed.len() != pcpus.len());
-        if constrained && vs.len() > 64 {
+        // A fair share for a configuration that changed mid-run would be
+        // meaningless; so is one too costly to compute.
+        if !wl.commands.is_empty() || (constrained && vs.len() > 64) {
             return;
         }
         let caps: Vec<Option<f64>> = self

@@ -22,7 +22,13 @@ pub fn share_plot(stats: &Stats, title: &str) -> String {
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
         .fold(0.0f64, f64::max);
-    let y_max = ((peak / 25.0).ceil() * 25.0).max(25.0);
+    let step = [
+        10.0, 25.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2500.0, 5000.0,
+    ]
+    .into_iter()
+    .find(|s| 4.0 * s >= peak)
+    .unwrap_or(10_000.0);
+    let y_max = 4.0 * step;
     let x = |s: f64| l + s / t_max * pw;
     let y = |p: f64| t + ph - p / y_max * ph;
 
@@ -122,4 +128,21 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Simulator, Workload};
+
+    #[test]
+    fn plot_has_one_line_per_domain_and_a_legend() {
+        let wl =
+            Workload::parse("pcpus 1\nduration 1s\ndomain a<1>\ndomain b weight=512\n").unwrap();
+        let svg = share_plot(&Simulator::new(wl).unwrap().run(), "t & t");
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert!(svg.contains("a&lt;1&gt;") && svg.contains("t &amp; t"));
+    }
 }
