@@ -10,7 +10,7 @@ use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_main, BenchmarkId, Criterion};
 use xen_sched_credit::sim::fixtures::Loaded;
 use xen_sched_credit::sim::{Simulator, Workload};
 
@@ -120,7 +120,7 @@ fn accounting(c: &mut Criterion) {
 
 /// 1,000 vCPUs on 64 pCPUs for 10 simulated seconds: 500 hogs in
 /// 4-vCPU domains of mixed weight, 500 I/O-bound vCPUs.
-pub fn thousand_vcpus() -> String {
+fn thousand_vcpus() -> String {
     let mut s = String::from("pcpus 64\nduration 10s\nsample 1s\n");
     for d in 0..125 {
         let w = [128, 256, 512, 1024][d % 4];
@@ -159,5 +159,8 @@ fn simulation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decision, tick, accounting, simulation);
-criterion_main!(benches);
+mod group {
+    use super::{accounting, decision, simulation, tick};
+    criterion::criterion_group!(benches, decision, tick, accounting, simulation);
+}
+criterion_main!(group::benches);

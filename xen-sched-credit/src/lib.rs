@@ -24,13 +24,13 @@
 //!   ends the boost. The idle vCPU of each pCPU has the lowest priority,
 //!   **IDLE**.
 //! * Each pCPU has its own **run queue**, ordered by priority
-//!   ([`runq`](crate::runq)). A running vCPU keeps its pCPU for a 30 ms
+//!   ([`runq`]). A running vCPU keeps its pCPU for a 30 ms
 //!   **time slice**, but is never preempted before it has run for the
 //!   **rate limit** (1 ms) unless it yields or blocks.
 //! * A pCPU with nothing better than OVER work **steals** higher-priority
 //!   work from other pCPUs' queues (never cache-hot vCPUs, never work of
 //!   lower priority); waking vCPUs are steered to idle pCPUs
-//!   ([`balance`](crate::balance)).
+//!   ([`balance`]).
 //! * **Caps** are enforced by *parking* a capped vCPU once it is too far in
 //!   debt, even while pCPUs idle, until the accounting pass brings its credit
 //!   back above zero.
@@ -85,7 +85,7 @@
 //!   whose next local vCPU is OVER, not to idle ones, so that a pCPU woken
 //!   to pick up work always looks for it.
 //! * The periodic run-queue re-sort also orders BOOST ahead of UNDER (see
-//!   [`runq`](crate::runq)); stealing visits only pCPUs with queued work of
+//!   [`runq`]); stealing visits only pCPUs with queued work of
 //!   a band that could outrank the thief's.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]

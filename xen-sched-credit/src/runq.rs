@@ -13,7 +13,7 @@
 //! instead of Xen's linear scan. Priorities of queued vCPUs change behind
 //! the queue's back when the accounting pass runs; like Xen, the queue is
 //! then left as it is until the pCPU's next tick re-sorts it
-//! ([`RunQueue::resort`]). Xen's re-sort only moves UNDER/BOOST entries
+//! (`RunQueue::resort`). Xen's re-sort only moves UNDER/BOOST entries
 //! ahead of OVER ones; ours also puts BOOST ahead of UNDER, which differs
 //! only for a vCPU whose boost the accounting pass removed while it waited.
 

@@ -19,7 +19,7 @@
 //!    head of the queue is taken. If that head is BOOST or UNDER it runs.
 //!    If it is OVER, or the queue is empty, the pCPU first tries to *steal*
 //!    a higher-priority vCPU from another pCPU's queue (see
-//!    [`balance`](crate::balance)).
+//!    [`balance`]).
 //! 4. The chosen vCPU runs for one time slice (30 ms); the idle vCPU runs
 //!    until something wakes up. The pCPU's 10 ms tick stops while idle.
 //! 5. If vCPUs are left waiting in the queue (the one just preempted, or a

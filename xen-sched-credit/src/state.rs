@@ -8,7 +8,7 @@
 //!   fields that describe queueing and running (priority, flags, credit
 //!   burnt while running, `processor`) are guarded by the run-queue lock of
 //!   the pCPU the vCPU is assigned to.
-//! * [`Global`] — the credit pool, the total active weight, the list of
+//! * `Global` — the credit pool, the total active weight, the list of
 //!   active domains, the idle-pCPU mask and the re-sort epoch. Guarded by the
 //!   scheduler's *private lock*, which is taken before any run-queue lock,
 //!   never after. The idle mask and the per-band "has queued work" masks are
