@@ -9,13 +9,13 @@ use super::queue::EventQueue;
 use super::rng::XorShift64;
 use super::stats::Stats;
 use super::workload::{Command, Load, Workload};
-use crate::{CpuMask, CreditScheduler, DomainId, DomainParams, DomainParamsUpdate, PcpuId, VcpuId};
+use crate::{CpuMask, CreditScheduler, DomainId, DomainParams, PcpuId, VcpuId};
 
 /// Events; at equal times they run in this order: commands, the
 /// accounting pass, then ticks (which re-sort queues after it), then
 /// decisions, which so see fresh priorities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ev {
+pub(super) enum Ev {
     Command,
     Account,
     Tick(u32),
@@ -87,40 +87,40 @@ impl Slots {
 }
 
 #[derive(Clone, Debug, Default)]
-struct PcpuSim {
-    online: bool,
-    running: Option<VcpuId>,
-    since: u64,
-    tick_at: Option<u64>,
+pub(super) struct PcpuSim {
+    pub(super) online: bool,
+    pub(super) running: Option<VcpuId>,
+    pub(super) since: u64,
+    pub(super) tick_at: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
-struct VcpuSim {
-    dom: usize,
-    load: Load,
-    remaining: u64,
-    waiting_since: Option<u64>,
-    last_pcpu: Option<u32>,
-    cpu_ns: u64,
+pub(super) struct VcpuSim {
+    pub(super) dom: usize,
+    pub(super) load: Load,
+    pub(super) remaining: u64,
+    pub(super) waiting_since: Option<u64>,
+    pub(super) last_pcpu: Option<u32>,
+    pub(super) cpu_ns: u64,
 }
 
 /// A simulation in progress.
 pub struct Simulator {
     /// The scheduler under test.
     pub sched: CreditScheduler,
-    wl: Workload,
-    now: u64,
+    pub(super) wl: Workload,
+    pub(super) now: u64,
     queue: EventQueue,
     slots: Slots,
-    next_command: usize,
-    pcpus: Vec<PcpuSim>,
-    vcpus: Vec<VcpuSim>,
+    pub(super) next_command: usize,
+    pub(super) pcpus: Vec<PcpuSim>,
+    pub(super) vcpus: Vec<VcpuSim>,
     /// Handles of each domain's vCPUs, by workload domain index.
-    dom_vcpus: Vec<Vec<VcpuId>>,
-    rng: XorShift64,
-    stats: Stats,
-    events: u64,
-    decisions: u64,
+    pub(super) dom_vcpus: Vec<Vec<VcpuId>>,
+    pub(super) rng: XorShift64,
+    pub(super) stats: Stats,
+    pub(super) events: u64,
+    pub(super) decisions: u64,
 }
 
 impl Simulator {
@@ -218,12 +218,12 @@ impl Simulator {
         Ok(sim)
     }
 
-    fn push(&mut self, at: u64, ev: Ev) {
+    pub(super) fn push(&mut self, at: u64, ev: Ev) {
         let slot = self.slots.of(ev);
         self.queue.set(slot, at, ev.order());
     }
 
-    fn cancel(&mut self, ev: Ev) {
+    pub(super) fn cancel(&mut self, ev: Ev) {
         let slot = self.slots.of(ev);
         self.queue.cancel(slot);
     }
@@ -427,7 +427,7 @@ impl Simulator {
     }
 
     /// Charges the vCPU running on `p` up to now.
-    fn settle(&mut self, p: u32) {
+    pub(super) fn settle(&mut self, p: u32) {
         let ps = &mut self.pcpus[p as usize];
         let Some(v) = ps.running else {
             ps.since = self.now;
@@ -454,7 +454,7 @@ impl Simulator {
     }
 
     /// Reschedules every poked pCPU (and those their decisions poke).
-    fn drain(&mut self, kick: CpuMask) {
+    pub(super) fn drain(&mut self, kick: CpuMask) {
         let mut pending = kick;
         while let Some(pp) = pending.first() {
             pending.clear(pp);
@@ -498,182 +498,5 @@ impl Simulator {
             self.rearm_tick(p);
             pending = pending.or(&d.kick);
         }
-    }
-
-    fn dom_index(&self, name: &str) -> Option<usize> {
-        self.wl.domains.iter().position(|d| d.name == name)
-    }
-
-    fn command(&mut self, i: usize) {
-        let cmd = self.wl.commands[i].cmd.clone();
-        let now = self.now;
-        let res: Result<CpuMask, String> = (|| {
-            let dom = |name: &str| {
-                self.dom_index(name)
-                    .ok_or_else(|| format!("Domain '{name}' does not exist"))
-            };
-            match &cmd {
-                Command::SchedCredit {
-                    dom: n,
-                    weight,
-                    cap,
-                } => {
-                    let di = dom(n)?;
-                    let id = DomainId(self.wl.domains[di].id);
-                    self.sched
-                        .set_domain_params(
-                            id,
-                            DomainParamsUpdate {
-                                weight: *weight,
-                                cap: *cap,
-                            },
-                        )
-                        .map_err(|e| e.to_string())?;
-                    Ok(CpuMask::EMPTY)
-                }
-                Command::VcpuPin {
-                    dom: n,
-                    vcpu,
-                    hard,
-                    soft,
-                } => {
-                    let di = dom(n)?;
-                    let hs: Vec<VcpuId> = match vcpu {
-                        Some(k) => vec![*self.dom_vcpus[di]
-                            .get(*k as usize)
-                            .ok_or_else(|| format!("Invalid vcpu {k}"))?],
-                        None => self.dom_vcpus[di].clone(),
-                    };
-                    let mut k = CpuMask::EMPTY;
-                    for h in hs {
-                        k = k.or(&self
-                            .sched
-                            .set_affinity(h, Some(*hard), *soft, now)
-                            .map_err(|e| e.to_string())?);
-                    }
-                    Ok(k)
-                }
-                Command::VcpuSet { dom: n, online } => {
-                    let di = dom(n)?;
-                    let id = DomainId(self.wl.domains[di].id);
-                    let before: Vec<bool> = self.dom_vcpus[di]
-                        .iter()
-                        .map(|h| self.sched.vcpu_info(*h).is_ok_and(|x| x.offline))
-                        .collect();
-                    let mut k = self
-                        .sched
-                        .set_vcpus_online(id, *online, now)
-                        .map_err(|e| e.to_string())?;
-                    for (j, was_off) in before.into_iter().enumerate() {
-                        let h = self.dom_vcpus[di][j];
-                        if was_off && (j as u32) < *online {
-                            // Brought up runnable: give I/O loads a burst.
-                            let vs = &mut self.vcpus[h.0 as usize];
-                            vs.waiting_since = Some(now);
-                            match vs.load {
-                                Load::Io {
-                                    burst_ns,
-                                    jitter_pct,
-                                    ..
-                                } => vs.remaining = self.rng.jitter(burst_ns, jitter_pct).max(1),
-                                Load::Idle => {
-                                    k = k.or(&self.sched.block(h, now));
-                                }
-                                Load::Hog => {}
-                            }
-                        }
-                    }
-                    Ok(k)
-                }
-                Command::PcpuAdd(p) => {
-                    let k = self
-                        .sched
-                        .add_pcpu(PcpuId(*p), now)
-                        .map_err(|e| e.to_string())?;
-                    let ps = &mut self.pcpus[*p as usize];
-                    ps.online = true;
-                    ps.running = None;
-                    ps.since = now;
-                    Ok(k)
-                }
-                Command::PcpuRemove(p) => {
-                    self.settle(*p);
-                    let k = self
-                        .sched
-                        .remove_pcpu(PcpuId(*p), now)
-                        .map_err(|e| e.to_string())?;
-                    let ps = &mut self.pcpus[*p as usize];
-                    if let Some(v) = ps.running.take() {
-                        self.vcpus[v.0 as usize].waiting_since = Some(now);
-                    }
-                    ps.online = false;
-                    ps.tick_at = None;
-                    for ev in [Ev::Tick(*p), Ev::Timer(*p), Ev::BurstEnd(*p)] {
-                        self.cancel(ev);
-                    }
-                    Ok(k)
-                }
-                Command::Pause(n) | Command::Unpause(n) => {
-                    let di = dom(n)?;
-                    let pause = matches!(cmd, Command::Pause(_));
-                    let mut k = CpuMask::EMPTY;
-                    for h in self.dom_vcpus[di].clone() {
-                        if pause {
-                            k = k.or(&self.sched.sleep(h, now));
-                        } else {
-                            if self.sched.vcpu_info(h).is_ok_and(|x| !x.offline) {
-                                let vs = &mut self.vcpus[h.0 as usize];
-                                if vs.waiting_since.is_some() {
-                                    vs.waiting_since = Some(now);
-                                }
-                            }
-                            k = k.or(&self.sched.unpause(h, now));
-                        }
-                    }
-                    Ok(k)
-                }
-            }
-        })();
-        match res {
-            Ok(k) => {
-                self.stats.log(now, describe(&cmd));
-                self.drain(k);
-            }
-            Err(e) => self
-                .stats
-                .log(now, format!("{}: error: {e}", describe(&cmd))),
-        }
-    }
-}
-
-fn describe(c: &Command) -> String {
-    match c {
-        Command::SchedCredit { dom, weight, cap } => {
-            let mut s = format!("sched-credit -d {dom}");
-            if let Some(w) = weight {
-                s += &format!(" -w {w}");
-            }
-            if let Some(c) = cap {
-                s += &format!(" -c {c}");
-            }
-            s
-        }
-        Command::VcpuPin {
-            dom,
-            vcpu,
-            hard,
-            soft,
-        } => {
-            let v = vcpu.map_or("all".to_string(), |v| v.to_string());
-            match soft {
-                Some(s) => format!("vcpu-pin {dom} {v} {hard} {s}"),
-                None => format!("vcpu-pin {dom} {v} {hard}"),
-            }
-        }
-        Command::VcpuSet { dom, online } => format!("vcpu-set {dom} {online}"),
-        Command::PcpuAdd(p) => format!("pcpu-add {p}"),
-        Command::PcpuRemove(p) => format!("pcpu-remove {p}"),
-        Command::Pause(d) => format!("pause {d}"),
-        Command::Unpause(d) => format!("unpause {d}"),
     }
 }

@@ -17,6 +17,7 @@
 //! assert!((stats.domains[1].share_pct - 66.7).abs() < 1.0);
 //! ```
 
+mod commands;
 pub mod engine;
 pub mod fair;
 pub mod fixtures;
