@@ -13,7 +13,7 @@ use core::mem::size_of;
 
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
-use crate::{DomId, GuestHandle};
+use crate::DomId;
 
 mod create;
 mod misc;
@@ -29,23 +29,7 @@ pub use vcpu::*;
 /// Xen 4.17; Xen rejects requests carrying any other.
 pub const XEN_DOMCTL_INTERFACE_VERSION: u32 = 0x15;
 
-/// `xen_domain_handle_t` (`xen.h`): a domain's 16-byte UUID.
-pub type DomainHandle = [u8; 16];
-
-/// `struct xenctl_bitmap` (`xen.h`): a bitmap (of CPUs or NUMA nodes) in
-/// the caller's memory.
-#[repr(C)]
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
-)]
-pub struct XenctlBitmap {
-    /// The bitmap bytes (bit `n` is bit `n % 8` of byte `n / 8`).
-    pub bitmap: GuestHandle<u8>,
-    /// Number of valid bits.
-    pub nr_bits: u32,
-    /// Padding; zero.
-    pub _pad: u32,
-}
+pub use crate::xen::{DomainHandle, XenctlBitmap};
 
 // ---------------------------------------------------------------------------
 // Command numbers
@@ -291,7 +275,7 @@ mod tests {
     fn header_layouts() {
         assert_layout!(Domctl, 144, { cmd: 0, interface_version: 4, domain: 8, _pad: 10, u: 16 });
         assert_eq!(core::mem::align_of::<Domctl>(), 8);
-        assert_layout!(XenctlBitmap, 16, { bitmap: 0, nr_bits: 8, _pad: 12 });
+        assert_layout!(XenctlBitmap, 16, { bitmap: 0, nr_bits: 8});
         assert_eq!(size_of::<DomainHandle>(), 16);
         // Only visible to hypervisor builds of the C header, so not in the C cross-check.
         assert_eq!(XEN_DOMCTL_SOFT_RESET_CONT, 23);

@@ -25,54 +25,13 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::GuestHandle;
 
-// Virtual IRQs (bind with EVTCHNOP_bind_virq). "Per-vCPU" VIRQs are bound
-// on each vCPU; global ones once per domain.
-
-/// `VIRQ_TIMER` (`xen.h`): per-vCPU timer tick or requested timeout.
-pub const VIRQ_TIMER: u32 = 0;
-/// `VIRQ_DEBUG` (`xen.h`): per-vCPU request to dump debug information.
-pub const VIRQ_DEBUG: u32 = 1;
-/// `VIRQ_CONSOLE` (`xen.h`): global (dom0), bytes arrived on the emergency console.
-pub const VIRQ_CONSOLE: u32 = 2;
-/// `VIRQ_DOM_EXC` (`xen.h`): global (dom0), some domain needs attention
-/// (e.g. it shut down).
-pub const VIRQ_DOM_EXC: u32 = 3;
-/// `VIRQ_TBUF` (`xen.h`): global (dom0), trace buffers have records.
-pub const VIRQ_TBUF: u32 = 4;
-/// `VIRQ_DEBUGGER` (`xen.h`): global (dom0), a domain paused for debugging.
-pub const VIRQ_DEBUGGER: u32 = 6;
-/// `VIRQ_XENOPROF` (`xen.h`): per-vCPU, oprofile sample available.
-pub const VIRQ_XENOPROF: u32 = 7;
-/// `VIRQ_CON_RING` (`xen.h`): global (dom0), bytes in the console ring.
-pub const VIRQ_CON_RING: u32 = 8;
-/// `VIRQ_PCPU_STATE` (`xen.h`): global (dom0), a physical CPU changed state.
-pub const VIRQ_PCPU_STATE: u32 = 9;
-/// `VIRQ_MEM_EVENT` (`xen.h`): global (dom0), a memory event occurred.
-pub const VIRQ_MEM_EVENT: u32 = 10;
-/// `VIRQ_ARGO` (`xen.h`): global, Argo message notification.
-pub const VIRQ_ARGO: u32 = 11;
-/// `VIRQ_ENOMEM` (`xen.h`): global (dom0), Xen is low on heap memory.
-pub const VIRQ_ENOMEM: u32 = 12;
-/// `VIRQ_XENPMU` (`xen.h`): per-vCPU performance-counter interrupt.
-pub const VIRQ_XENPMU: u32 = 13;
-/// `VIRQ_ARCH_0` (`xen.h`): first architecture-specific VIRQ.
-pub const VIRQ_ARCH_0: u32 = 16;
-/// `VIRQ_ARCH_1` (`xen.h`).
-pub const VIRQ_ARCH_1: u32 = 17;
-/// `VIRQ_ARCH_2` (`xen.h`).
-pub const VIRQ_ARCH_2: u32 = 18;
-/// `VIRQ_ARCH_3` (`xen.h`).
-pub const VIRQ_ARCH_3: u32 = 19;
-/// `VIRQ_ARCH_4` (`xen.h`).
-pub const VIRQ_ARCH_4: u32 = 20;
-/// `VIRQ_ARCH_5` (`xen.h`).
-pub const VIRQ_ARCH_5: u32 = 21;
-/// `VIRQ_ARCH_6` (`xen.h`).
-pub const VIRQ_ARCH_6: u32 = 22;
-/// `VIRQ_ARCH_7` (`xen.h`): last architecture-specific VIRQ.
-pub const VIRQ_ARCH_7: u32 = 23;
-/// `NR_VIRQS` (`xen.h`): number of VIRQ slots.
-pub const NR_VIRQS: u32 = 24;
+// The VIRQ numbers of `xen.h` live with the event channels that bind them.
+pub use crate::event_channel::{
+    Virq, VirqClass, NR_VIRQS, VIRQ_ARCH_0, VIRQ_ARCH_1, VIRQ_ARCH_2, VIRQ_ARCH_3, VIRQ_ARCH_4,
+    VIRQ_ARCH_5, VIRQ_ARCH_6, VIRQ_ARCH_7, VIRQ_ARGO, VIRQ_CONSOLE, VIRQ_CON_RING, VIRQ_DEBUG,
+    VIRQ_DEBUGGER, VIRQ_DOM_EXC, VIRQ_ENOMEM, VIRQ_MCA, VIRQ_MEM_EVENT, VIRQ_PCPU_STATE, VIRQ_TBUF,
+    VIRQ_TIMER, VIRQ_XENOPROF, VIRQ_XENPMU,
+};
 
 /// `CONSOLEIO_write` (`xen.h`): `console_io(CONSOLEIO_write, count, buffer)`
 /// prints `count` bytes on Xen's console.

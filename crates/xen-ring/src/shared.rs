@@ -1,33 +1,18 @@
 //! The shared ring page(s): geometry, header indexes and slot access.
 
 use alloc::vec::Vec;
+use xen_abi::io::ring::SringHeader;
 use xen_mem::{FrameMemory, Mfn, PAGE_SIZE};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use crate::{RingError, RingIdx};
 
-/// Bytes before the first slot: the four indexes plus reserved space.
-pub const RING_HEADER_SIZE: usize = 64;
+pub use xen_abi::io::ring::{ring_entries, SRING_HEADER_SIZE as RING_HEADER_SIZE};
 
-const REQ_PROD: usize = 0;
-const REQ_EVENT: usize = 4;
-const RSP_PROD: usize = 8;
-const RSP_EVENT: usize = 12;
-
-/// Number of slots of `entry_size` bytes a ring of `ring_bytes` holds: the
-/// largest power of two that fits after the header (`__RING_SIZE`).
-pub fn ring_entries(ring_bytes: usize, entry_size: usize) -> u32 {
-    if entry_size == 0 || ring_bytes <= RING_HEADER_SIZE {
-        return 0;
-    }
-    let fit = (ring_bytes - RING_HEADER_SIZE) / entry_size;
-    if fit == 0 {
-        0
-    } else {
-        // Largest power of two <= fit; rings never exceed 2^31 slots.
-        1u32 << (usize::BITS - 1 - fit.leading_zeros()).min(31)
-    }
-}
+const REQ_PROD: usize = core::mem::offset_of!(SringHeader, req_prod);
+const REQ_EVENT: usize = core::mem::offset_of!(SringHeader, req_event);
+const RSP_PROD: usize = core::mem::offset_of!(SringHeader, rsp_prod);
+const RSP_EVENT: usize = core::mem::offset_of!(SringHeader, rsp_event);
 
 /// Slot count and size of a ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,24 +153,5 @@ impl<'m, M: FrameMemory> SharedRing<'m, M> {
         self.for_pieces(self.slot_pos(idx), bytes.len(), |mfn, off, r| {
             Ok(self.mem.write(mfn, off, &bytes[r])?)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entries_match_io_ring_h_rounding() {
-        // One 4 KiB page: blkif slots are 112 bytes -> 36 fit -> 32.
-        assert_eq!(ring_entries(4096, 112), 32);
-        // netif tx/rx slots are 12/8 bytes -> 256.
-        assert_eq!(ring_entries(4096, 12), 256);
-        assert_eq!(ring_entries(4096, 8), 256);
-        // Two pages of blkif -> 72 fit -> 64.
-        assert_eq!(ring_entries(8192, 112), 64);
-        assert_eq!(ring_entries(64, 8), 0);
-        assert_eq!(ring_entries(4096, 0), 0);
-        assert_eq!(ring_entries(4096, 5000), 0);
     }
 }

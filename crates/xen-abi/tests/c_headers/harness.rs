@@ -65,7 +65,7 @@ impl Check {
 
     fn program(&self) -> String {
         let mut c = String::from(
-            "#define __XEN_TOOLS__ 1\n#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\n",
+            "#define __XEN_TOOLS__ 1\n#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\n#include <string.h>\n#include <errno.h>\n",
         );
         for h in HEADERS {
             writeln!(c, "#include <xen/{h}>").unwrap();
@@ -162,7 +162,6 @@ const HEADERS: &[&str] = &[
     "version.h",
     "grant_table.h",
     "event_channel.h",
-    "arch-x86/xen-mca.h",
     "domctl.h",
     "sysctl.h",
     "io/ring.h",
