@@ -430,8 +430,8 @@ impl GrantTable {
             ._guards
             .iter()
             .enumerate()
-            .skip(GNTTAB_NR_RESERVED_ENTRIES as usize)
             .take(self.nr_entries() as usize)
+            .skip(GNTTAB_NR_RESERVED_ENTRIES as usize)
             .any(|(_, a)| a.pins.any());
         if pinned {
             return Err(Errno::Busy);
