@@ -20,12 +20,14 @@ fn pad8(out: &mut Vec<u8>) {
 }
 
 fn put_matrix(out: &mut Vec<u8>, m: &TypeMatrix) {
-    out.reserve(2 * m.rows() * m.types());
+    // Zero-fill the whole matrix, then write the low byte of each set cell
+    // (big-endian 0x0001): matrices are sparse, so this beats cell-by-cell.
+    let base = out.len();
+    out.resize(base + 2 * m.rows() * m.types(), 0);
     for r in 0..m.rows() {
-        let row = m.row(r);
-        for t in 0..m.types() {
-            let on = row[t / 64] >> (t % 64) & 1;
-            out.extend_from_slice(&(on as u16).to_be_bytes());
+        let row_base = base + 2 * r * m.types();
+        for t in m.row_types(r) {
+            out[row_base + 2 * t + 1] = 1;
         }
     }
 }

@@ -149,6 +149,9 @@ pub enum ErrorKind {
         /// How many it has.
         count: usize,
     },
+    /// The policy exceeds what 16-bit ssidrefs can number.
+    #[error("{0}")]
+    TooLarge(String),
     /// An update policy lacks `FromPolicy`.
     #[error("update of policy {current:?} requires <FromPolicy> naming it")]
     FromPolicyMissing {
