@@ -20,6 +20,7 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("xen-grant", "xen-grant", &["--no-default-features"]),
     ("xen-evtchn", "xen-evtchn", &["--no-default-features"]),
     ("crates/xen-ring", "xen-ring", &["--no-default-features"]),
+    ("xen-acm", "xen-acm", &["--no-default-features"]),
 ];
 
 /// Runs every gate; true when all passed.
