@@ -150,11 +150,14 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
         }
         while d.channel(port).is_some() && d.active.load(Ordering::Acquire) > 0 {
             let _ = self.close_port(&d, port);
-            if port & 0x3f == 0 && self.world.preempt_check() {
+            port += 1;
+            // Resume after the port just closed, so every call makes
+            // progress even if the world always asks to preempt (Xen
+            // resumes *at* it).
+            if port & 0x3f == 1 && self.world.preempt_check() {
                 d.event_lock.lock().next_reset = port;
                 return Err(EvtchnError::Restart);
             }
-            port += 1;
         }
         let mut locked = d.event_lock.lock();
         locked.next_reset = 0;

@@ -107,6 +107,15 @@ impl FifoDomain {
         })
     }
 
+    /// [`word`](Self::word) with a sequentially consistent load of the
+    /// word count (pairs with the store in `expand_array`).
+    fn word_seqcst(&self, port: u32) -> Option<FrameLoc> {
+        if port >= self.words.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.word(port)
+    }
+
     /// Number of event-array pages.
     pub(crate) fn nr_pages(&self) -> u32 {
         self.words.load(Ordering::Acquire) / WORDS_PER_PAGE
@@ -192,10 +201,21 @@ impl PortOps for Fifo {
         chn: &Channel,
     ) {
         let port = chn.port;
-        let Some(word) = d.fifo.word(port) else {
-            // No page yet: remember it for when the page is added.
-            chn.fifo_pending.store(true, Ordering::Release);
-            return;
+        let word = match d.fifo.word(port) {
+            Some(word) => word,
+            None => {
+                // No page yet: remember it for when the page is added. The
+                // page may have been published meanwhile, after expand's
+                // re-raise scan looked at this port: check again, and
+                // whoever clears the flag raises the event (both sides
+                // store then load, sequentially consistent). Xen has this
+                // window; closing it costs nothing on the common path.
+                chn.fifo_pending.store(true, Ordering::SeqCst);
+                match d.fifo.word_seqcst(port) {
+                    Some(word) if chn.fifo_pending.swap(false, Ordering::SeqCst) => word,
+                    _ => return,
+                }
+            }
         };
         let Some(v) = d.vcpu(vcpu) else {
             return;
@@ -403,14 +423,14 @@ pub(crate) fn expand_array<M: FrameMemory, W: EvtchnWorld>(
     let mfn = cx.world.get_frame(d.id, gfn).ok_or(EvtchnError::Inval)?;
     d.fifo.pages[slot].store(mfn.0, Ordering::Release);
     let end = first_port + WORDS_PER_PAGE;
-    d.fifo.words.store(end, Ordering::Release);
+    d.fifo.words.store(end, Ordering::SeqCst);
 
     // Re-raise events that arrived while this page was missing.
     for port in first_port..end {
         let Some(chn) = d.channel(port) else {
             break;
         };
-        if chn.fifo_pending.swap(false, Ordering::AcqRel) {
+        if chn.fifo_pending.swap(false, Ordering::SeqCst) {
             let state = chn.state.read();
             if state.is_usable() {
                 Fifo::set_pending(cx, d, chn.vcpu(), chn);
