@@ -1,8 +1,10 @@
 //! XenStore.
-#![no_std]
+#![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
-#[cfg(feature = "std")]
-extern crate std;
 
+#[cfg(feature = "std")]
+pub mod client;
 pub mod db;
+#[cfg(feature = "std")]
+pub mod server;
 pub mod wire;

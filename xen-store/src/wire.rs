@@ -191,7 +191,10 @@ mod tests {
         };
         assert_eq!(Header::decode(&h.encode()), Ok(h));
         let bad = Header { len: 4097, ..h };
-        assert_eq!(Header::decode(&bad.encode()), Err(FrameError::TooLong(4097)));
+        assert_eq!(
+            Header::decode(&bad.encode()),
+            Err(FrameError::TooLong(4097))
+        );
         let neg = Header { len: u32::MAX, ..h };
         assert!(Header::decode(&neg.encode()).is_err());
     }

@@ -56,7 +56,11 @@ fn apply(m: &mut Model, op: &Op) -> Result<Vec<u8>, XsError> {
         Op::Mkdir(_) => ok,
         Op::Rm(p) => {
             if !m.contains_key(p) {
-                return if m.contains_key(&parent(p)) { ok } else { Err(XsError::NoEnt) };
+                return if m.contains_key(&parent(p)) {
+                    ok
+                } else {
+                    Err(XsError::NoEnt)
+                };
             }
             let pre = format!("{p}/");
             m.retain(|k, _| k != p && !k.starts_with(&pre));
@@ -67,10 +71,16 @@ fn apply(m: &mut Model, op: &Op) -> Result<Vec<u8>, XsError> {
             if !m.contains_key(p) {
                 return Err(XsError::NoEnt);
             }
-            let pre = if p == "/" { "/".to_string() } else { format!("{p}/") };
+            let pre = if p == "/" {
+                "/".to_string()
+            } else {
+                format!("{p}/")
+            };
             let mut names: Vec<&str> = m
                 .keys()
-                .filter(|k| k.starts_with(&pre) && k.len() > pre.len() && !k[pre.len()..].contains('/'))
+                .filter(|k| {
+                    k.starts_with(&pre) && k.len() > pre.len() && !k[pre.len()..].contains('/')
+                })
                 .map(|k| &k[pre.len()..])
                 .collect();
             names.sort();
@@ -80,12 +90,14 @@ fn apply(m: &mut Model, op: &Op) -> Result<Vec<u8>, XsError> {
 }
 
 fn path_strategy() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(vec!["a", "b", "c"]), 1..4).prop_map(|v| format!("/{}", v.join("/")))
+    prop::collection::vec(prop::sample::select(vec!["a", "b", "c"]), 1..4)
+        .prop_map(|v| format!("/{}", v.join("/")))
 }
 
 fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (path_strategy(), prop::collection::vec(any::<u8>(), 0..4)).prop_map(|(p, v)| Op::Write(p, v)),
+        (path_strategy(), prop::collection::vec(any::<u8>(), 0..4))
+            .prop_map(|(p, v)| Op::Write(p, v)),
         path_strategy().prop_map(Op::Mkdir),
         path_strategy().prop_map(Op::Rm),
         path_strategy().prop_map(Op::Read),
@@ -115,7 +127,11 @@ fn dump(h: &mut H, c: u64) -> Model {
     while let Some(p) = todo.pop() {
         m.insert(p.clone(), h.read(c, &p).unwrap());
         for k in h.dir(c, &p).unwrap() {
-            todo.push(if p == "/" { format!("/{k}") } else { format!("{p}/{k}") });
+            todo.push(if p == "/" {
+                format!("/{k}")
+            } else {
+                format!("{p}/{k}")
+            });
         }
     }
     m

@@ -45,7 +45,11 @@ fn bad_paths_and_payloads() {
         assert_eq!(h.read(c, p), Err(XsError::Inval), "{p:?}");
     }
     assert_eq!(h.req(c, msg::READ, 0, b"/a"), Err(XsError::Inval), "no NUL");
-    assert_eq!(h.req(c, msg::READ, 0, b"/a\0/b\0"), Err(XsError::Inval), "two args");
+    assert_eq!(
+        h.req(c, msg::READ, 0, b"/a\0/b\0"),
+        Err(XsError::Inval),
+        "two args"
+    );
     let long = format!("/{}", "a".repeat(2048));
     assert_eq!(h.write(c, &long, b""), Err(XsError::Inval));
     let ok_len = format!("/local/domain/1/{}", "a".repeat(2048));
@@ -63,21 +67,42 @@ fn relative_paths_resolve_to_domain_home() {
     h.set_perms(c, "/local/domain/3", &["n3"]).unwrap();
     assert_eq!(h.write(d, "data", b"z"), ok());
     assert_eq!(h.read(c, "/local/domain/3/data"), Ok(b"z".to_vec()));
-    assert_eq!(h.get_perms(c, "/local/domain/3/data"), Ok(vec!["n3".into()]));
+    assert_eq!(
+        h.get_perms(c, "/local/domain/3/data"),
+        Ok(vec!["n3".into()])
+    );
 }
 
 #[test]
 fn unknown_types_answer_enosys_and_privileged_ones_eacces() {
     let mut h = H::new();
     let c = h.sock();
-    for ty in [msg::WATCH_EVENT, msg::ERROR, msg::RESTRICT, 27, 1000, msg::INVALID] {
+    for ty in [
+        msg::WATCH_EVENT,
+        msg::ERROR,
+        msg::RESTRICT,
+        27,
+        1000,
+        msg::INVALID,
+    ] {
         assert_eq!(h.req(c, ty, 0, b"\0"), Err(XsError::NoSys), "type {ty}");
     }
     let d = h.dom(2);
-    for ty in [msg::INTRODUCE, msg::RELEASE, msg::SET_TARGET, msg::RESUME, msg::IS_DOMAIN_INTRODUCED, msg::CONTROL, msg::SET_QUOTA] {
+    for ty in [
+        msg::INTRODUCE,
+        msg::RELEASE,
+        msg::SET_TARGET,
+        msg::RESUME,
+        msg::IS_DOMAIN_INTRODUCED,
+        msg::CONTROL,
+        msg::SET_QUOTA,
+    ] {
         assert_eq!(h.req(d, ty, 0, b"1\0"), Err(XsError::Acces), "type {ty}");
     }
-    assert_eq!(h.req(d, msg::GET_DOMAIN_PATH, 0, b"7\0"), Ok(b"/local/domain/7\0".to_vec()));
+    assert_eq!(
+        h.req(d, msg::GET_DOMAIN_PATH, 0, b"7\0"),
+        Ok(b"/local/domain/7\0".to_vec())
+    );
 }
 
 #[test]
@@ -98,7 +123,10 @@ fn permissions_owner_default_and_creation() {
     assert_eq!(h.write(d5, "/p", b"w"), Err(XsError::Acces));
     assert_eq!(h.write(d6, "/p/q", b"w"), ok());
     // The creator owns what it creates; other entries are inherited.
-    assert_eq!(h.get_perms(c, "/p/q"), Ok(vec!["n6".into(), "r5".into(), "b6".into()]));
+    assert_eq!(
+        h.get_perms(c, "/p/q"),
+        Ok(vec!["n6".into(), "r5".into(), "b6".into()])
+    );
     // Owner change: only privileged callers.
     assert_eq!(h.set_perms(d6, "/p/q", &["b5"]), Err(XsError::Perm));
     assert_eq!(h.set_perms(d6, "/p/q", &["n6", "r5"]), ok());
@@ -129,7 +157,10 @@ fn set_target_grants_the_targets_rights() {
     assert_eq!(h.read(d8, "/t"), Err(XsError::Acces));
     assert_eq!(h.req(c, msg::SET_TARGET, 0, &strs(&["8", "7"])), ok());
     assert_eq!(h.read(d8, "/t"), Ok(b"v".to_vec()));
-    assert_eq!(h.req(c, msg::SET_TARGET, 0, &strs(&["8", "99"])), Err(XsError::NoEnt));
+    assert_eq!(
+        h.req(c, msg::SET_TARGET, 0, &strs(&["8", "99"])),
+        Err(XsError::NoEnt)
+    );
 }
 
 #[test]
@@ -147,7 +178,14 @@ fn directory_part_chunks_and_terminator() {
     let mut off = 0usize;
     let mut gen = None;
     loop {
-        let p = h.req(c, msg::DIRECTORY_PART, 0, &strs(&["/big", &off.to_string()])).unwrap();
+        let p = h
+            .req(
+                c,
+                msg::DIRECTORY_PART,
+                0,
+                &strs(&["/big", &off.to_string()]),
+            )
+            .unwrap();
         let parts: Vec<&[u8]> = p.split(|&b| b == 0).collect();
         let g = String::from_utf8_lossy(parts[0]).into_owned();
         assert!(gen.is_none() || gen.as_ref() == Some(&g));
@@ -163,28 +201,57 @@ fn directory_part_chunks_and_terminator() {
         got.extend(split(body));
     }
     assert_eq!(got, names);
-    let p = h.req(c, msg::DIRECTORY_PART, 0, &strs(&["/big", "99999"])).unwrap();
+    let p = h
+        .req(c, msg::DIRECTORY_PART, 0, &strs(&["/big", "99999"]))
+        .unwrap();
     assert!(p.ends_with(b"\0\0"));
-    assert_eq!(h.req(c, msg::DIRECTORY_PART, 0, &strs(&["/big"])), Err(XsError::Inval));
+    assert_eq!(
+        h.req(c, msg::DIRECTORY_PART, 0, &strs(&["/big"])),
+        Err(XsError::Inval)
+    );
 }
 
 #[test]
 fn domain_requests() {
     let mut h = H::new();
     let c = h.sock();
-    assert_eq!(h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"9\0"), Ok(b"F\0".to_vec()));
-    assert_eq!(h.req(c, msg::INTRODUCE, 0, &strs(&["9", "1234", "5"])), ok());
-    assert_eq!(h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"9\0"), Ok(b"T\0".to_vec()));
-    assert_eq!(h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"0\0"), Ok(b"T\0".to_vec()));
-    assert_eq!(h.req(c, msg::INTRODUCE, 0, &strs(&["9", "1234", "0"])), Err(XsError::Inval));
-    assert_eq!(h.req(c, msg::INTRODUCE, 0, &strs(&["9", "1234"])), Err(XsError::Inval));
+    assert_eq!(
+        h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"9\0"),
+        Ok(b"F\0".to_vec())
+    );
+    assert_eq!(
+        h.req(c, msg::INTRODUCE, 0, &strs(&["9", "1234", "5"])),
+        ok()
+    );
+    assert_eq!(
+        h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"9\0"),
+        Ok(b"T\0".to_vec())
+    );
+    assert_eq!(
+        h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"0\0"),
+        Ok(b"T\0".to_vec())
+    );
+    assert_eq!(
+        h.req(c, msg::INTRODUCE, 0, &strs(&["9", "1234", "0"])),
+        Err(XsError::Inval)
+    );
+    assert_eq!(
+        h.req(c, msg::INTRODUCE, 0, &strs(&["9", "1234"])),
+        Err(XsError::Inval)
+    );
     assert_eq!(h.req(c, msg::RESUME, 0, b"9\0"), ok());
     assert_eq!(h.req(c, msg::RESUME, 0, b"10\0"), Err(XsError::NoEnt));
     assert_eq!(h.req(c, msg::RELEASE, 0, b"0\0"), Err(XsError::Inval));
     assert_eq!(h.req(c, msg::RELEASE, 0, b"9\0"), ok());
     assert_eq!(h.req(c, msg::RELEASE, 0, b"9\0"), Err(XsError::NoEnt));
-    assert_eq!(h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"9\0"), Ok(b"F\0".to_vec()));
-    assert_eq!(h.req(c, msg::GET_DOMAIN_PATH, 0, b"x\0"), Ok(b"/local/domain/0\0".to_vec()));
+    assert_eq!(
+        h.req(c, msg::IS_DOMAIN_INTRODUCED, 0, b"9\0"),
+        Ok(b"F\0".to_vec())
+    );
+    assert_eq!(
+        h.req(c, msg::GET_DOMAIN_PATH, 0, b"x\0"),
+        Ok(b"/local/domain/0\0".to_vec())
+    );
 }
 
 #[test]
@@ -194,16 +261,34 @@ fn features_and_quota_requests() {
     assert_eq!(h.req(c, msg::GET_FEATURE, 0, b""), Ok(b"3\0".to_vec()));
     assert_eq!(h.req(c, msg::SET_FEATURE, 0, &strs(&["12", "2"])), ok());
     assert_eq!(h.req(c, msg::GET_FEATURE, 0, b"12\0"), Ok(b"2\0".to_vec()));
-    assert_eq!(h.req(c, msg::SET_FEATURE, 0, &strs(&["12", "64"])), Err(XsError::Inval));
+    assert_eq!(
+        h.req(c, msg::SET_FEATURE, 0, &strs(&["12", "64"])),
+        Err(XsError::Inval)
+    );
     h.dom(12);
-    assert_eq!(h.req(c, msg::SET_FEATURE, 0, &strs(&["12", "1"])), Err(XsError::Busy));
+    assert_eq!(
+        h.req(c, msg::SET_FEATURE, 0, &strs(&["12", "1"])),
+        Err(XsError::Busy)
+    );
     let names = h.req(c, msg::GET_QUOTA, 0, b"").unwrap();
     assert!(String::from_utf8_lossy(&names).contains("node-size"));
-    assert_eq!(h.req(c, msg::GET_QUOTA, 0, b"nodes\0"), Ok(b"1000\0".to_vec()));
-    assert_eq!(h.req(c, msg::SET_QUOTA, 0, &strs(&["12", "nodes", "7"])), ok());
-    assert_eq!(h.req(c, msg::GET_QUOTA, 0, &strs(&["12", "nodes"])), Ok(b"7\0".to_vec()));
+    assert_eq!(
+        h.req(c, msg::GET_QUOTA, 0, b"nodes\0"),
+        Ok(b"1000\0".to_vec())
+    );
+    assert_eq!(
+        h.req(c, msg::SET_QUOTA, 0, &strs(&["12", "nodes", "7"])),
+        ok()
+    );
+    assert_eq!(
+        h.req(c, msg::GET_QUOTA, 0, &strs(&["12", "nodes"])),
+        Ok(b"7\0".to_vec())
+    );
     assert_eq!(h.req(c, msg::GET_QUOTA, 0, b"bogus\0"), Err(XsError::Inval));
-    assert_eq!(h.req(c, msg::GET_QUOTA, 0, &strs(&["77", "nodes"])), Err(XsError::NoEnt));
+    assert_eq!(
+        h.req(c, msg::GET_QUOTA, 0, &strs(&["77", "nodes"])),
+        Err(XsError::NoEnt)
+    );
     assert_eq!(h.req(c, msg::CONTROL, 0, b"check\0"), Ok(b"OK\0".to_vec()));
     assert_eq!(h.req(c, msg::CONTROL, 0, b"bogus\0"), Err(XsError::Inval));
 }

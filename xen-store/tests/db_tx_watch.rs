@@ -18,14 +18,22 @@ fn transaction_isolation_and_conflict() {
     assert_eq!(h.req(c, msg::READ, t, b"/a\0"), Ok(b"a".to_vec()));
     assert_eq!(h.req(c, msg::WRITE, t, &wr("/a", b"b")), ok());
     assert_eq!(h.req(c, msg::READ, t, b"/a\0"), Ok(b"b".to_vec()));
-    assert_eq!(h.read(c, "/a"), Ok(b"a".to_vec()), "outside sees the old value");
+    assert_eq!(
+        h.read(c, "/a"),
+        Ok(b"a".to_vec()),
+        "outside sees the old value"
+    );
     assert_eq!(h.end(c, t, true), ok());
     assert_eq!(h.read(c, "/a"), Ok(b"b".to_vec()));
     // test-xenstore's ta3: an outside write after a read is a conflict.
     let t = h.start(c);
     h.req(c, msg::READ, t, b"/a\0").unwrap();
     h.write(c, "/a", b"x").unwrap();
-    assert_eq!(h.req(c, msg::READ, t, b"/a\0"), Ok(b"b".to_vec()), "snapshot");
+    assert_eq!(
+        h.req(c, msg::READ, t, b"/a\0"),
+        Ok(b"b".to_vec()),
+        "snapshot"
+    );
     h.req(c, msg::WRITE, t, &wr("/a", b"c")).unwrap();
     assert_eq!(h.end(c, t, true), Err(XsError::Again));
     assert_eq!(h.read(c, "/a"), Ok(b"x".to_vec()));
@@ -73,11 +81,23 @@ fn transaction_errors() {
     let mut h = H::new();
     let c = h.sock();
     let t = h.start(c);
-    assert_eq!(h.req(c, msg::TRANSACTION_START, t, b"\0"), Err(XsError::Busy));
-    assert_eq!(h.req(c, msg::TRANSACTION_START, 999, b"\0"), Err(XsError::NoEnt));
+    assert_eq!(
+        h.req(c, msg::TRANSACTION_START, t, b"\0"),
+        Err(XsError::Busy)
+    );
+    assert_eq!(
+        h.req(c, msg::TRANSACTION_START, 999, b"\0"),
+        Err(XsError::NoEnt)
+    );
     assert_eq!(h.req(c, msg::READ, 999, b"/tool\0"), Err(XsError::NoEnt));
-    assert_eq!(h.req(c, msg::TRANSACTION_END, t, b"X\0"), Err(XsError::Inval));
-    assert_eq!(h.req(c, msg::TRANSACTION_END, 0, b"T\0"), Err(XsError::NoEnt));
+    assert_eq!(
+        h.req(c, msg::TRANSACTION_END, t, b"X\0"),
+        Err(XsError::Inval)
+    );
+    assert_eq!(
+        h.req(c, msg::TRANSACTION_END, 0, b"T\0"),
+        Err(XsError::NoEnt)
+    );
     // Another connection cannot use this id.
     let c2 = h.sock();
     assert_eq!(h.req(c2, msg::READ, t, b"/tool\0"), Err(XsError::NoEnt));
@@ -117,24 +137,41 @@ fn watch_rules() {
     assert_eq!(h.watch(w, "/", "root"), ok());
     assert_eq!(h.events(w), vec![ev("/a", "t1"), ev("/", "root")]);
     h.write(c, "/ab", b"").unwrap();
-    assert_eq!(h.events(w), vec![ev("/ab", "root")], "prefix on components only");
+    assert_eq!(
+        h.events(w),
+        vec![ev("/ab", "root")],
+        "prefix on components only"
+    );
     h.write(c, "/a/b/c", b"").unwrap();
     let e = h.events(w);
     assert!(e.contains(&ev("/a/b/c", "t1")) && e.contains(&ev("/a/b/c", "root")));
-    assert_eq!(e.len(), 2, "one event for the write, not for created parents");
+    assert_eq!(
+        e.len(),
+        2,
+        "one event for the write, not for created parents"
+    );
     // Recursive removal: descendants fire exactly, the root for subtrees.
     h.watch(w, "/a/b/c", "leaf").unwrap();
     h.events(w);
     h.rm(c, "/a").unwrap();
     let e = h.events(w);
     assert!(e.contains(&ev("/a/b/c", "leaf")), "{e:?}");
-    assert!(e.contains(&ev("/a", "t1")) && e.contains(&ev("/a", "root")), "{e:?}");
+    assert!(
+        e.contains(&ev("/a", "t1")) && e.contains(&ev("/a", "root")),
+        "{e:?}"
+    );
     assert!(!e.iter().any(|x| x.0 == "/a/b" && x.1 == "t1"), "{e:?}");
     // Unwatch.
     assert_eq!(h.req(w, msg::UNWATCH, 0, &strs(&["/a", "t1"])), ok());
-    assert_eq!(h.req(w, msg::UNWATCH, 0, &strs(&["/a", "t1"])), Err(XsError::NoEnt));
+    assert_eq!(
+        h.req(w, msg::UNWATCH, 0, &strs(&["/a", "t1"])),
+        Err(XsError::NoEnt)
+    );
     assert_eq!(h.req(w, msg::WATCH, 0, b"/a\0"), Err(XsError::Inval));
-    assert_eq!(h.req(w, msg::WATCH, 0, &strs(&["/a/", "t"])), Err(XsError::Inval));
+    assert_eq!(
+        h.req(w, msg::WATCH, 0, &strs(&["/a/", "t"])),
+        Err(XsError::Inval)
+    );
     // No event for a failed operation.
     h.events(w);
     assert!(h.rm(c, "/q/r").is_err());
@@ -150,9 +187,15 @@ fn relative_watches_report_relative_paths_and_perms_filter() {
     h.set_perms(c, "/local/domain/3", &["n3"]).unwrap();
     assert_eq!(h.watch(d, "dev", "r"), ok());
     assert_eq!(h.watch(d, "/local/domain/3/dev", "a"), ok());
-    assert_eq!(h.events(d), vec![ev("dev", "r"), ev("/local/domain/3/dev", "a")]);
+    assert_eq!(
+        h.events(d),
+        vec![ev("dev", "r"), ev("/local/domain/3/dev", "a")]
+    );
     h.write(c, "/local/domain/3/dev/x", b"").unwrap();
-    assert_eq!(h.events(d), vec![ev("dev/x", "r"), ev("/local/domain/3/dev/x", "a")]);
+    assert_eq!(
+        h.events(d),
+        vec![ev("dev/x", "r"), ev("/local/domain/3/dev/x", "a")]
+    );
     // A watch on / sees only what it may read.
     h.watch(d, "/", "all").unwrap();
     h.events(d);
@@ -161,7 +204,11 @@ fn relative_watches_report_relative_paths_and_perms_filter() {
     h.set_perms(c, "/secret", &["n0", "r3"]).unwrap();
     assert_eq!(h.events(d), vec![ev("/secret", "all")]);
     h.set_perms(c, "/secret", &["n0"]).unwrap();
-    assert_eq!(h.events(d), vec![ev("/secret", "all")], "old permissions count");
+    assert_eq!(
+        h.events(d),
+        vec![ev("/secret", "all")],
+        "old permissions count"
+    );
     h.write(c, "/secret", b"x").unwrap();
     assert!(h.events(d).is_empty());
 }
@@ -188,7 +235,11 @@ fn special_watches() {
     h.watch(c, "@releaseDomain", "r").unwrap();
     h.watch(d, "@releaseDomain", "r4").unwrap();
     h.events(c);
-    assert_eq!(h.events(d), vec![ev("@releaseDomain", "r4")], "the initial event is always sent");
+    assert_eq!(
+        h.events(d),
+        vec![ev("@releaseDomain", "r4")],
+        "the initial event is always sent"
+    );
     let d5 = h.dom(5);
     assert_eq!(h.events(c), vec![ev("@introduceDomain", "i")]);
     h.req(c, msg::RELEASE, 0, b"5\0").unwrap();
@@ -196,7 +247,10 @@ fn special_watches() {
     assert!(h.events(d).is_empty(), "unprivileged without permission");
     assert!(!h.s.has_conn(d5));
     assert_eq!(h.get_perms(c, "@releaseDomain"), Ok(vec!["n0".into()]));
-    assert_eq!(h.set_perms(d, "@releaseDomain", &["n0", "r4"]), Err(XsError::Acces));
+    assert_eq!(
+        h.set_perms(d, "@releaseDomain", &["n0", "r4"]),
+        Err(XsError::Acces)
+    );
     assert_eq!(h.set_perms(c, "@releaseDomain", &["n0", "r4"]), ok());
     h.dom(6);
     h.req(c, msg::RELEASE, 0, b"6\0").unwrap();
@@ -226,21 +280,31 @@ fn quotas_for_unprivileged_domains() {
     assert_eq!(h.read(d, "x"), Err(XsError::NoEnt));
     // dom0 is exempt.
     for i in 0..10 {
-        h.write(c, &format!("/local/domain/2/dom0-{i}"), b"").unwrap();
+        h.write(c, &format!("/local/domain/2/dom0-{i}"), b"")
+            .unwrap();
     }
     // Node size: header 24 + 8 per permission + value ≥ 2048 fails.
     h.rm(c, "/local/domain/2/dom0-0").unwrap();
     assert_eq!(h.write(d, "n0", &vec![b'a'; 2048 - 32 - 1]), ok());
-    assert_eq!(h.write(d, "n0", &vec![b'a'; 2048 - 32]), Err(XsError::NoSpc));
+    assert_eq!(
+        h.write(d, "n0", &vec![b'a'; 2048 - 32]),
+        Err(XsError::NoSpc)
+    );
     // Watches and transactions.
     h.watch(d, "a", "1").unwrap();
     h.watch(d, "b", "1").unwrap();
     assert_eq!(h.watch(d, "c", "1"), Err(XsError::TooBig));
     h.start(d);
     h.start(d);
-    assert_eq!(h.req(d, msg::TRANSACTION_START, 0, b"\0"), Err(XsError::NoSpc));
+    assert_eq!(
+        h.req(d, msg::TRANSACTION_START, 0, b"\0"),
+        Err(XsError::NoSpc)
+    );
     // Permissions per node.
-    assert_eq!(h.set_perms(d, "n1", &["n2", "r1", "r3", "r4", "r5", "r6"]), Err(XsError::NoSpc));
+    assert_eq!(
+        h.set_perms(d, "n1", &["n2", "r1", "r3", "r4", "r5", "r6"]),
+        Err(XsError::NoSpc)
+    );
     assert_eq!(h.set_perms(d, "n1", &["n2", "r1", "r3", "r4", "r5"]), ok());
     // ... which also count in the node size.
     assert_eq!(h.set_perms(d, "n0", &["n2", "r1"]), Err(XsError::NoSpc));
@@ -268,12 +332,18 @@ fn release_removes_owned_nodes_and_stale_permissions() {
     assert_eq!(h.read(c, "/local/domain/7"), Err(XsError::NoEnt));
     assert_eq!(h.read(c, "/shared/owned-by-7"), Err(XsError::NoEnt));
     let e = h.events(w);
-    assert!(e.contains(&ev("/local/domain/7", "w")) && e.contains(&ev("/shared/owned-by-7", "w")), "{e:?}");
+    assert!(
+        e.contains(&ev("/local/domain/7", "w")) && e.contains(&ev("/shared/owned-by-7", "w")),
+        "{e:?}"
+    );
     assert!(h.s.check().is_empty());
     // A new domain 7 inherits nothing (XSA-322).
     let d2 = h.dom(7);
     assert_eq!(h.read(d2, "/granted"), Err(XsError::Acces));
-    assert_eq!(h.get_perms(c, "/granted"), Ok(vec!["n0".into(), "r7".into()]));
+    assert_eq!(
+        h.get_perms(c, "/granted"),
+        Ok(vec!["n0".into(), "r7".into()])
+    );
     assert_eq!(h.write(d2, "/shared/again", b""), Err(XsError::Acces));
 }
 

@@ -223,12 +223,27 @@ mod tests {
     #[test]
     fn events_are_deduplicated_until_sent() {
         let mut c = Conn::new(1, 0, ConnKind::Socket);
-        assert_eq!(c.queue_event(b"/a\0t\0".to_vec(), 10, 0), QueueResult::Queued);
-        assert_eq!(c.queue_event(b"/a\0t\0".to_vec(), 10, 0), QueueResult::Dropped);
-        assert_eq!(c.queue_event(b"@releaseDomain\0t\0".to_vec(), 10, 0), QueueResult::Queued);
-        assert_eq!(c.queue_event(b"@releaseDomain\0t\0".to_vec(), 10, 0), QueueResult::Queued);
+        assert_eq!(
+            c.queue_event(b"/a\0t\0".to_vec(), 10, 0),
+            QueueResult::Queued
+        );
+        assert_eq!(
+            c.queue_event(b"/a\0t\0".to_vec(), 10, 0),
+            QueueResult::Dropped
+        );
+        assert_eq!(
+            c.queue_event(b"@releaseDomain\0t\0".to_vec(), 10, 0),
+            QueueResult::Queued
+        );
+        assert_eq!(
+            c.queue_event(b"@releaseDomain\0t\0".to_vec(), 10, 0),
+            QueueResult::Queued
+        );
         assert!(c.pop_frame().is_some());
-        assert_eq!(c.queue_event(b"/a\0t\0".to_vec(), 10, 0), QueueResult::Queued);
+        assert_eq!(
+            c.queue_event(b"/a\0t\0".to_vec(), 10, 0),
+            QueueResult::Queued
+        );
         assert_eq!(c.out_events, 3);
         assert_eq!(c.queue_event(b"/b\0t\0".to_vec(), 3, 0), QueueResult::Full);
         assert_eq!(c.expire_events(1), 3);

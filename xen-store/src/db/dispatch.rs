@@ -55,7 +55,10 @@ enum NodeOp {
 
 impl NodeOp {
     fn is_read(&self) -> bool {
-        matches!(self, NodeOp::Read | NodeOp::Dir | NodeOp::DirPart(_) | NodeOp::GetPerms)
+        matches!(
+            self,
+            NodeOp::Read | NodeOp::Dir | NodeOp::DirPart(_) | NodeOp::GetPerms
+        )
     }
 }
 
@@ -117,7 +120,13 @@ fn privileged_only(ty: u32) -> bool {
 
 impl Store {
     /// Handles one request; `false` if it blocked on a hold.
-    pub(crate) fn process(&mut self, cid: ConnId, req: Request, now: u64, since: Option<u64>) -> bool {
+    pub(crate) fn process(
+        &mut self,
+        cid: ConnId,
+        req: Request,
+        now: u64,
+        since: Option<u64>,
+    ) -> bool {
         let Some(c) = self.conns.get(&cid) else {
             return true;
         };
@@ -129,7 +138,10 @@ impl Store {
             Outcome::Error(XsError::NoSys)
         } else if privileged_only(req.ty) && !caller.privileged {
             Outcome::Error(XsError::Acces)
-        } else if !matches!(req.ty, msg::WATCH | msg::UNWATCH) && req.tx_id != 0 && !c.txs.contains_key(&req.tx_id) {
+        } else if !matches!(req.ty, msg::WATCH | msg::UNWATCH)
+            && req.tx_id != 0
+            && !c.txs.contains_key(&req.tx_id)
+        {
             Outcome::Error(XsError::NoEnt)
         } else {
             self.handle(cid, &req, now, since)
@@ -209,7 +221,11 @@ impl Store {
         }
     }
 
-    fn parse_node_request(&mut self, cid: ConnId, req: &Request) -> Result<(Arc<str>, NodeOp), Outcome> {
+    fn parse_node_request(
+        &mut self,
+        cid: ConnId,
+        req: &Request,
+    ) -> Result<(Arc<str>, NodeOp), Outcome> {
         let caller = self.caller_of(cid);
         let quotas = self.quotas_of(caller.domid);
         let p = &req.payload;
@@ -234,7 +250,10 @@ impl Store {
                 if n < 2 {
                     return Err(inval);
                 }
-                if !caller.privileged && quotas.node_permissions != 0 && n - 1 > quotas.node_permissions as usize {
+                if !caller.privileged
+                    && quotas.node_permissions != 0
+                    && n - 1 > quotas.node_permissions as usize
+                {
                     return Err(Outcome::Error(XsError::NoSpc));
                 }
                 let s = get_strings(p, n);
@@ -270,7 +289,8 @@ impl Store {
         if raw.first() == Some(&b'@') {
             return Err(self.special_perms(cid, raw, &op));
         }
-        let cp = canonicalize(raw, caller.domid, quotas.path_max as usize).map_err(Outcome::Error)?;
+        let cp =
+            canonicalize(raw, caller.domid, quotas.path_max as usize).map_err(Outcome::Error)?;
         Ok((cp.abs, op))
     }
 
@@ -296,7 +316,13 @@ impl Store {
         }
     }
 
-    fn node_request(&mut self, cid: ConnId, req: &Request, now: u64, since: Option<u64>) -> Outcome {
+    fn node_request(
+        &mut self,
+        cid: ConnId,
+        req: &Request,
+        now: u64,
+        since: Option<u64>,
+    ) -> Outcome {
         let (p, op) = match self.parse_node_request(cid, req) {
             Ok(x) => x,
             Err(o) => return o,
@@ -308,7 +334,12 @@ impl Store {
             return match run(&mut ex, &p, &op) {
                 Ok((reply, changed)) => {
                     if changed.is_some() {
-                        let Exec { tree, deltas, events, .. } = ex;
+                        let Exec {
+                            tree,
+                            deltas,
+                            events,
+                            ..
+                        } = ex;
                         self.install(tree, &deltas, events.unwrap_or_default(), now);
                     }
                     Outcome::Reply(reply)
@@ -316,14 +347,22 @@ impl Store {
                 Err(e) => Outcome::Error(e),
             };
         }
-        let Some(mut tx) = self.conns.get_mut(&cid).and_then(|c| c.txs.remove(&req.tx_id)) else {
+        let Some(mut tx) = self
+            .conns
+            .get_mut(&cid)
+            .and_then(|c| c.txs.remove(&req.tx_id))
+        else {
             return Outcome::Error(XsError::NoEnt);
         };
         if tx.snap.is_none() {
             let lease = self.cfg.hold_lease_ms;
             let may_wait = lease != 0 && since.is_none_or(|s| now < s + lease);
             if let Some(h) = self.holds.get_mut(&p) {
-                if h.expires > now && h.conn != cid && (h.privileged || !caller.privileged) && may_wait {
+                if h.expires > now
+                    && h.conn != cid
+                    && (h.privileged || !caller.privileged)
+                    && may_wait
+                {
                     if !h.waiters.contains(&cid) {
                         h.waiters.push(cid);
                     }
@@ -355,7 +394,11 @@ impl Store {
             return Outcome::Error(XsError::NoSpc);
         }
         let Tx {
-            snap, reads, log, deltas, ..
+            snap,
+            reads,
+            log,
+            deltas,
+            ..
         } = &mut tx;
         let (base, view) = snap.as_mut().expect("snapshot taken above");
         let mut ex = Exec::new(view, &mut self.gen, &self.domains, caller, quotas);
@@ -365,7 +408,9 @@ impl Store {
         let r = run(&mut ex, &p, &op);
         let out = match r {
             Ok((reply, changed)) => {
-                let Exec { tree, deltas: d, .. } = ex;
+                let Exec {
+                    tree, deltas: d, ..
+                } = ex;
                 if let Some(c) = changed {
                     *view = tree;
                     deltas.merge(&d);
@@ -399,7 +444,10 @@ impl Store {
             // Special watches may have any syntax but NUL; keep them as text.
             match core::str::from_utf8(s[0]) {
                 Ok(t) => (Arc::from(t), None),
-                Err(_) => (Arc::from(alloc::string::String::from_utf8_lossy(s[0]).as_ref()), None),
+                Err(_) => (
+                    Arc::from(alloc::string::String::from_utf8_lossy(s[0]).as_ref()),
+                    None,
+                ),
             }
         } else {
             match canonicalize(s[0], caller.domid, quotas.path_max as usize) {
@@ -411,7 +459,10 @@ impl Store {
         let Some(c) = self.conns.get_mut(&cid) else {
             return Outcome::Sent;
         };
-        if c.watches.iter().any(|w| w.path == wpath && w.token == token) {
+        if c.watches
+            .iter()
+            .any(|w| w.path == wpath && w.token == token)
+        {
             return Outcome::Error(XsError::Exist);
         }
         if !caller.privileged && Quotas::reached(quotas.watches, c.watches.len() as i64) {
@@ -442,7 +493,11 @@ impl Store {
         let wpath = if s[0].first() == Some(&b'/') || s[0].first() == Some(&b'@') {
             alloc::string::String::from_utf8_lossy(s[0]).into_owned()
         } else {
-            format!("{}/{}", path::domain_path(domid), alloc::string::String::from_utf8_lossy(s[0]))
+            format!(
+                "{}/{}",
+                path::domain_path(domid),
+                alloc::string::String::from_utf8_lossy(s[0])
+            )
         };
         let c = self.conns.get_mut(&cid).ok_or(XsError::NoEnt)?;
         let i = c
@@ -510,10 +565,19 @@ impl Store {
         let mut ex = Exec::new(&self.tree, &mut self.gen, &self.domains, caller, quotas);
         for op in &tx.log {
             if let Err(e) = replay(&mut ex, op) {
-                return Err(if e == XsError::NoSpc { e } else { XsError::Again });
+                return Err(if e == XsError::NoSpc {
+                    e
+                } else {
+                    XsError::Again
+                });
             }
         }
-        let Exec { tree, deltas, events, .. } = ex;
+        let Exec {
+            tree,
+            deltas,
+            events,
+            ..
+        } = ex;
         self.install(tree, &deltas, events.unwrap_or_default(), now);
         Ok(())
     }

@@ -155,7 +155,13 @@ impl Domains {
     }
 
     /// Returns the entry of `domid`, creating it at generation `gen`.
-    pub fn get_or_create(&mut self, domid: u32, gen: u64, quotas: Quotas, features: u32) -> &mut Domain {
+    pub fn get_or_create(
+        &mut self,
+        domid: u32,
+        gen: u64,
+        quotas: Quotas,
+        features: u32,
+    ) -> &mut Domain {
         self.map.entry(domid).or_insert_with(|| Domain {
             domid,
             generation: gen,

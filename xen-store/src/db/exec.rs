@@ -67,7 +67,10 @@ impl Deltas {
 
     /// The change for `domid`.
     pub fn of(&self, domid: u32) -> i64 {
-        self.0.iter().find(|(id, _)| *id == domid).map_or(0, |e| e.1)
+        self.0
+            .iter()
+            .find(|(id, _)| *id == domid)
+            .map_or(0, |e| e.1)
     }
 
     /// Merges another set of changes into this one.
@@ -126,7 +129,13 @@ pub struct Exec<'a> {
 
 impl<'a> Exec<'a> {
     /// A working copy of `tree` for `caller`.
-    pub fn new(tree: &Tree, gen: &'a mut u64, domains: &'a Domains, caller: Caller, quotas: Quotas) -> Self {
+    pub fn new(
+        tree: &Tree,
+        gen: &'a mut u64,
+        domains: &'a Domains,
+        caller: Caller,
+        quotas: Quotas,
+    ) -> Self {
         Exec {
             tree: tree.clone(),
             gen,
@@ -166,7 +175,9 @@ impl<'a> Exec<'a> {
     }
 
     fn size_ok(&self, n: &Node) -> bool {
-        !(self.unpriv() && self.quotas.node_size != 0 && n.quota_size() >= self.quotas.node_size as usize)
+        !(self.unpriv()
+            && self.quotas.node_size != 0
+            && n.quota_size() >= self.quotas.node_size as usize)
     }
 
     /// C's `get_node()`: the node if it exists and grants `want`, else an
@@ -186,7 +197,11 @@ impl<'a> Exec<'a> {
         while cur != "/" {
             cur = path::parent(cur);
             if let Some(n) = self.look(cur, Aspect::Perms) {
-                return if self.access(&n.perms) & want != 0 { err } else { XsError::Acces };
+                return if self.access(&n.perms) & want != 0 {
+                    err
+                } else {
+                    XsError::Acces
+                };
             }
         }
         XsError::Acces
@@ -407,7 +422,8 @@ impl<'a> Exec<'a> {
         }
         let g = self.next_gen();
         let name = path::basename(p);
-        self.tree.update(path::parent(p), |par| par.remove_child(name, g));
+        self.tree
+            .update(path::parent(p), |par| par.remove_child(name, g));
     }
 
     /// SET_PERMS on a regular node.

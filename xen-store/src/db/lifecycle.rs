@@ -42,7 +42,11 @@ impl Store {
             msg::IS_DOMAIN_INTRODUCED => onearg(p).ok_or(XsError::Inval).map(|a| {
                 let d = atoi(a);
                 let yes = d == DOMID_SELF || self.domains.get(d).is_some_and(|x| x.introduced);
-                if yes { b"T\0".to_vec() } else { b"F\0".to_vec() }
+                if yes {
+                    b"T\0".to_vec()
+                } else {
+                    b"F\0".to_vec()
+                }
             }),
             msg::SET_TARGET => self.do_set_target(p),
             msg::GET_FEATURE => self.do_get_feature(cid, p),
@@ -87,7 +91,11 @@ impl Store {
     /// its connection, or resets the existing one. Fires `@introduceDomain`
     /// for a new domain. Returns the connection.
     pub fn introduce(&mut self, domid: u32, gfn: u64, port: u32, now: u64) -> ConnId {
-        let existing = self.domains.get(domid).filter(|d| d.introduced).and_then(|d| d.conn);
+        let existing = self
+            .domains
+            .get(domid)
+            .filter(|d| d.introduced)
+            .and_then(|d| d.conn);
         if let Some(cid) = existing {
             self.reset_conn(cid);
             if let Some(c) = self.conns.get_mut(&cid) {
@@ -96,7 +104,11 @@ impl Store {
             if let Some(d) = self.domains.get_mut(domid) {
                 d.ring = Some((gfn, port));
             }
-            self.effects.push(Effect::Reintroduced { domid, conn: cid, port });
+            self.effects.push(Effect::Reintroduced {
+                domid,
+                conn: cid,
+                port,
+            });
             return cid;
         }
         self.gen += 1;
@@ -185,13 +197,24 @@ impl Store {
             }
         }
         let quotas = self.cfg.quotas;
-        let mut ex = Exec::new(&self.tree, &mut self.gen, &self.domains, Caller::STORE, quotas);
+        let mut ex = Exec::new(
+            &self.tree,
+            &mut self.gen,
+            &self.domains,
+            Caller::STORE,
+            quotas,
+        );
         for p in &owned {
             if ex.tree.get(p).is_some() {
                 ex.remove_subtree(p);
             }
         }
-        let Exec { tree, deltas, events, .. } = ex;
+        let Exec {
+            tree,
+            deltas,
+            events,
+            ..
+        } = ex;
         self.install(tree, &deltas, events.unwrap_or_default(), now);
     }
 
@@ -218,7 +241,9 @@ impl Store {
             if caller.privileged {
                 self.cfg.features
             } else {
-                self.domains.get(caller.domid).map_or(self.cfg.features, |d| d.features)
+                self.domains
+                    .get(caller.domid)
+                    .map_or(self.cfg.features, |d| d.features)
             }
         } else {
             if !caller.privileged {
@@ -251,7 +276,11 @@ impl Store {
 
     fn do_get_quota(&mut self, p: &[u8]) -> Result<Vec<u8>, XsError> {
         let s = all_strings(p);
-        let name = |b: &[u8]| core::str::from_utf8(b).map_err(|_| XsError::Inval).map(String::from);
+        let name = |b: &[u8]| {
+            core::str::from_utf8(b)
+                .map_err(|_| XsError::Inval)
+                .map(String::from)
+        };
         let v = match s.len() {
             0 => return Ok(format!("{}\0", Quotas::names_list()).into_bytes()),
             1 => self.cfg.quotas.get(&name(s[0])?)?,
@@ -266,7 +295,11 @@ impl Store {
 
     fn do_set_quota(&mut self, p: &[u8]) -> Result<Vec<u8>, XsError> {
         let s = all_strings(p);
-        let text = |b: &[u8]| core::str::from_utf8(b).map_err(|_| XsError::Inval).map(String::from);
+        let text = |b: &[u8]| {
+            core::str::from_utf8(b)
+                .map_err(|_| XsError::Inval)
+                .map(String::from)
+        };
         match s.len() {
             2 => {
                 let n = text(s[0])?;
@@ -288,7 +321,10 @@ impl Store {
         let Some(cmd) = s.first() else {
             return Err(XsError::Inval);
         };
-        let args: Vec<String> = s[1..].iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let args: Vec<String> = s[1..]
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
         let text = match *cmd {
             b"help" => String::from("check\nhelp\nlive-update\nlog\nmemreport\nprint\nquota\n"),
             b"check" => {

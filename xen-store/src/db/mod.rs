@@ -22,6 +22,7 @@ pub mod exec;
 pub mod node;
 pub mod path;
 pub mod perms;
+pub mod state;
 pub mod store;
 pub mod txn;
 pub mod watch;

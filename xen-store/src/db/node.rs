@@ -132,7 +132,9 @@ pub struct Tree {
 
 impl core::fmt::Debug for Tree {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Tree").field("nodes", &self.map.size()).finish()
+        f.debug_struct("Tree")
+            .field("nodes", &self.map.size())
+            .finish()
     }
 }
 

@@ -239,7 +239,10 @@ mod tests {
     fn stale_entries_are_ignored() {
         let p = set(&["n5", "b6"]);
         // Domain 6 recreated after the permissions were written (gen 10).
-        assert_eq!(access_for(&caller(6), &p, |d| Some(if d == 6 { 11 } else { 1 })), 0);
+        assert_eq!(
+            access_for(&caller(6), &p, |d| Some(if d == 6 { 11 } else { 1 })),
+            0
+        );
         // Domain 6 gone.
         assert_eq!(access_for(&caller(6), &p, |d| (d != 6).then_some(1)), 0);
         assert_eq!(access_for(&caller(6), &p, |_| Some(10)), BOTH);

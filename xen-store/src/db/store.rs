@@ -175,7 +175,10 @@ impl Store {
             conns: HashMap::with_hasher(FixedState::with_seed(seed ^ 1)),
             next_conn: 1,
             watches: WatchIndex::new(seed),
-            special: [PermSet::owned_by(cfg.priv_domid, 0, 0), PermSet::owned_by(cfg.priv_domid, 0, 0)],
+            special: [
+                PermSet::owned_by(cfg.priv_domid, 0, 0),
+                PermSet::owned_by(cfg.priv_domid, 0, 0),
+            ],
             holds: HashMap::with_hasher(FixedState::with_seed(seed ^ 2)),
             runnable: VecDeque::new(),
             notify: Vec::new(),
@@ -194,7 +197,8 @@ impl Store {
         tool.add_child(Arc::from("xenstored"), 1);
         s.tree.insert(Arc::from("/"), Arc::new(root));
         s.tree.insert(Arc::from("/tool"), Arc::new(tool));
-        s.tree.insert(Arc::from("/tool/xenstored"), Arc::new(Node::new(perms, 1)));
+        s.tree
+            .insert(Arc::from("/tool/xenstored"), Arc::new(Node::new(perms, 1)));
         s.domains.add_nodes(0, 3);
         s
     }
@@ -212,6 +216,11 @@ impl Store {
     /// Opens a connection for `domid`. Socket clients use the store's own
     /// domain, 0.
     pub fn connect(&mut self, domid: u32, kind: ConnKind) -> ConnId {
+        if self.domains.get(domid).is_none() {
+            self.gen += 1;
+            let (q, f, g) = (self.cfg.quotas, self.cfg.features, self.gen);
+            self.domains.get_or_create(domid, g, q, f);
+        }
         let id = self.next_conn;
         self.next_conn += 1;
         self.conns.insert(id, Conn::new(id, domid, kind));
@@ -270,7 +279,9 @@ impl Store {
     }
 
     pub(crate) fn quotas_of(&self, domid: u32) -> Quotas {
-        self.domains.get(domid).map_or(self.cfg.quotas, |d| d.quotas)
+        self.domains
+            .get(domid)
+            .map_or(self.cfg.quotas, |d| d.quotas)
     }
 
     /// Whether the transport may read another request for `cid`: nothing is
@@ -366,7 +377,9 @@ impl Store {
     /// Appends queued frames of `cid` to `buf` (about `max` bytes at most,
     /// at least one frame); returns the number of frames.
     pub fn drain_output(&mut self, cid: ConnId, buf: &mut Vec<u8>, max: usize) -> usize {
-        self.conns.get_mut(&cid).map_or(0, |c| c.drain_into(buf, max))
+        self.conns
+            .get_mut(&cid)
+            .map_or(0, |c| c.drain_into(buf, max))
     }
 
     /// Whether `cid` has frames queued.
@@ -376,7 +389,11 @@ impl Store {
 
     /// Releases a hold if `(cid, tx)` owns it; its waiters become runnable.
     pub(crate) fn release_hold(&mut self, p: &str, cid: ConnId, tx: u32) {
-        if self.holds.get(p).is_some_and(|h| h.conn == cid && h.tx == tx) {
+        if self
+            .holds
+            .get(p)
+            .is_some_and(|h| h.conn == cid && h.tx == tx)
+        {
             let h = self.holds.remove(p).expect("checked");
             self.runnable.extend(h.waiters);
         }
@@ -404,7 +421,10 @@ impl Store {
             if c.blocked.as_ref().is_some_and(|b| b.since + lease <= now) {
                 late.push(*id);
             }
-            if timeout != 0 && !self.is_privileged(c.domid) && c.out.iter().any(|f| f.event && f.at + timeout <= now) {
+            if timeout != 0
+                && !self.is_privileged(c.domid)
+                && c.out.iter().any(|f| f.event && f.at + timeout <= now)
+            {
                 expired_events.push(*id);
             }
         }
@@ -466,10 +486,13 @@ impl Store {
                     None => {
                         let caller = self.caller_of(w.conn);
                         let readable = |p: &Option<PermSet>| {
-                            p.as_ref()
-                                .is_some_and(|p| access_for(&caller, p, |d| self.domains.alive(d)) & READ != 0)
+                            p.as_ref().is_some_and(|p| {
+                                access_for(&caller, p, |d| self.domains.alive(d)) & READ != 0
+                            })
                         };
-                        let ok = readable(&ev.old_perms) || readable(&ev.perms) || readable(&ev.parent_perms);
+                        let ok = readable(&ev.old_perms)
+                            || readable(&ev.perms)
+                            || readable(&ev.parent_perms);
                         verdicts.push((w.conn, ok));
                         ok
                     }

@@ -1,10 +1,12 @@
 //! Test harness: a store plus helpers that speak the wire protocol to it.
 #![allow(dead_code)]
 
+pub mod daemon;
+
 use std::collections::HashMap;
 
-use xen_store::db::{ConnId, ConnKind, Request, Store, XsError};
 use xen_store::db::store::Config;
+use xen_store::db::{ConnId, ConnKind, Request, Store, XsError};
 use xen_store::wire::{msg, Header, HEADER_LEN};
 
 pub struct H {
@@ -35,7 +37,8 @@ impl H {
 
     /// Introduces `domid` and returns its connection.
     pub fn dom(&mut self, domid: u32) -> ConnId {
-        self.s.introduce(domid, 1000 + domid as u64, 10 + domid, self.now)
+        self.s
+            .introduce(domid, 1000 + domid as u64, 10 + domid, self.now)
     }
 
     fn collect(&mut self, c: ConnId) -> Vec<(Header, Vec<u8>)> {
@@ -62,7 +65,11 @@ impl H {
     pub fn req(&mut self, c: ConnId, ty: u32, tx: u32, payload: &[u8]) -> Reply {
         self.s.submit(c, Request::new(ty, tx, payload), self.now);
         let mut replies = self.collect(c);
-        assert_eq!(replies.len(), 1, "expected exactly one reply, got {replies:?}");
+        assert_eq!(
+            replies.len(),
+            1,
+            "expected exactly one reply, got {replies:?}"
+        );
         let (h, p) = replies.pop().unwrap();
         if h.ty == msg::ERROR {
             let e = XsError::from_name(&p);
@@ -83,7 +90,13 @@ impl H {
     pub fn late_replies(&mut self, c: ConnId) -> Vec<Reply> {
         self.collect(c)
             .into_iter()
-            .map(|(h, p)| if h.ty == msg::ERROR { Err(XsError::from_name(&p)) } else { Ok(p) })
+            .map(|(h, p)| {
+                if h.ty == msg::ERROR {
+                    Err(XsError::from_name(&p))
+                } else {
+                    Ok(p)
+                }
+            })
             .collect()
     }
 
@@ -126,11 +139,19 @@ impl H {
 
     pub fn start(&mut self, c: ConnId) -> u32 {
         let p = self.req(c, msg::TRANSACTION_START, 0, b"\0").unwrap();
-        std::str::from_utf8(&p[..p.len() - 1]).unwrap().parse().unwrap()
+        std::str::from_utf8(&p[..p.len() - 1])
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 
     pub fn end(&mut self, c: ConnId, tx: u32, commit: bool) -> Reply {
-        self.req(c, msg::TRANSACTION_END, tx, if commit { b"T\0" } else { b"F\0" })
+        self.req(
+            c,
+            msg::TRANSACTION_END,
+            tx,
+            if commit { b"T\0" } else { b"F\0" },
+        )
     }
 }
 
@@ -151,7 +172,10 @@ pub fn strs(s: &[&str]) -> Vec<u8> {
 }
 
 pub fn split(p: &[u8]) -> Vec<String> {
-    let mut v: Vec<String> = p.split(|&b| b == 0).map(|s| String::from_utf8_lossy(s).into_owned()).collect();
+    let mut v: Vec<String> = p
+        .split(|&b| b == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
     v.pop();
     v
 }
