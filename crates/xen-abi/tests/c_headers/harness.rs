@@ -148,6 +148,8 @@ impl Check {
 /// Headers included by the generated program, relative to `/usr/include/xen`.
 const HEADERS: &[&str] = &[
     "xen.h",
+    "arch-x86/xen-mca.h",
+    "callback.h",
     "errno.h",
     "elfnote.h",
     "arch-x86/cpuid.h",
@@ -160,6 +162,7 @@ const HEADERS: &[&str] = &[
     "version.h",
     "grant_table.h",
     "event_channel.h",
+    "arch-x86/xen-mca.h",
     "domctl.h",
     "sysctl.h",
     "io/ring.h",
