@@ -8,3 +8,4 @@ pub mod db;
 #[cfg(feature = "std")]
 pub mod server;
 pub mod wire;
+pub mod ring;

@@ -255,6 +255,24 @@ impl Store {
         }
     }
 
+    /// Marks a connection ignored after a transport error (its watches,
+    /// transactions and output go; the domain stays introduced, XSA-325).
+    pub fn ignore_conn(&mut self, cid: ConnId) {
+        self.reset_conn(cid);
+        if let Some(c) = self.conns.get_mut(&cid) {
+            c.ignored = true;
+        }
+    }
+
+    /// Resets a connection to its initial state (ring reconnection): no
+    /// watches, transactions or output, not ignored.
+    pub fn reset_connection(&mut self, cid: ConnId) {
+        self.reset_conn(cid);
+        if let Some(c) = self.conns.get_mut(&cid) {
+            c.ignored = false;
+        }
+    }
+
     /// Whether `cid` exists.
     pub fn has_conn(&self, cid: ConnId) -> bool {
         self.conns.contains_key(&cid)
