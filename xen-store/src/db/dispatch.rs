@@ -330,6 +330,21 @@ impl Store {
         let caller = self.caller_of(cid);
         let quotas = self.quotas_of(caller.domid);
         if req.tx_id == 0 {
+            // XSA-206: a guest's plain writes to a node a privileged
+            // transaction holds wait (one lease at most), so guests cannot
+            // starve the toolstack's transactions.
+            if !caller.privileged && !op.is_read() {
+                let lease = self.cfg.hold_lease_ms;
+                if let Some(h) = self.holds.get_mut(&p) {
+                    let may_wait = since.is_none_or(|s| now < s + lease);
+                    if h.privileged && h.expires > now && may_wait {
+                        if !h.waiters.contains(&cid) {
+                            h.waiters.push(cid);
+                        }
+                        return Outcome::Blocked;
+                    }
+                }
+            }
             let mut ex = Exec::new(&self.tree, &mut self.gen, &self.domains, caller, quotas);
             return match run(&mut ex, &p, &op) {
                 Ok((reply, changed)) => {
