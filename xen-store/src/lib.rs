@@ -5,7 +5,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 pub mod client;
 pub mod db;
+pub mod ring;
 #[cfg(feature = "std")]
 pub mod server;
 pub mod wire;
-pub mod ring;

@@ -84,7 +84,13 @@ fn idx_ok(prod: u32, cons: u32) -> bool {
 }
 
 /// Copies `len` bytes out of the ring at `base` starting at index `at`.
-fn ring_read<M: FrameMemory>(m: &M, f: Mfn, base: usize, at: u32, out: &mut [u8]) -> Result<(), MemError> {
+fn ring_read<M: FrameMemory>(
+    m: &M,
+    f: Mfn,
+    base: usize,
+    at: u32,
+    out: &mut [u8],
+) -> Result<(), MemError> {
     let off = (at & (RING_SIZE - 1)) as usize;
     let first = out.len().min(RING_SIZE as usize - off);
     m.read(f, base + off, &mut out[..first])?;
@@ -94,7 +100,13 @@ fn ring_read<M: FrameMemory>(m: &M, f: Mfn, base: usize, at: u32, out: &mut [u8]
     Ok(())
 }
 
-fn ring_write<M: FrameMemory>(m: &M, f: Mfn, base: usize, at: u32, data: &[u8]) -> Result<(), MemError> {
+fn ring_write<M: FrameMemory>(
+    m: &M,
+    f: Mfn,
+    base: usize,
+    at: u32,
+    data: &[u8],
+) -> Result<(), MemError> {
     let off = (at & (RING_SIZE - 1)) as usize;
     let first = data.len().min(RING_SIZE as usize - off);
     m.write(f, base + off, &data[..first])?;
@@ -105,7 +117,14 @@ fn ring_write<M: FrameMemory>(m: &M, f: Mfn, base: usize, at: u32, data: &[u8]) 
 }
 
 /// Consumer side of one ring: reads what the other end produced.
-fn consume<M: FrameMemory>(m: &M, f: Mfn, base: usize, cons_at: usize, prod_at: usize, max: usize) -> Result<Vec<u8>, RingError> {
+fn consume<M: FrameMemory>(
+    m: &M,
+    f: Mfn,
+    base: usize,
+    cons_at: usize,
+    prod_at: usize,
+    max: usize,
+) -> Result<Vec<u8>, RingError> {
     let cons: u32 = m.load(f, cons_at)?;
     let prod: u32 = m.load(f, prod_at)?;
     if !idx_ok(prod, cons) {
@@ -119,7 +138,14 @@ fn consume<M: FrameMemory>(m: &M, f: Mfn, base: usize, cons_at: usize, prod_at: 
 }
 
 /// Producer side of one ring: writes as much of `data` as fits.
-fn produce<M: FrameMemory>(m: &M, f: Mfn, base: usize, cons_at: usize, prod_at: usize, data: &[u8]) -> Result<usize, RingError> {
+fn produce<M: FrameMemory>(
+    m: &M,
+    f: Mfn,
+    base: usize,
+    cons_at: usize,
+    prod_at: usize,
+    data: &[u8],
+) -> Result<usize, RingError> {
     let cons: u32 = m.load(f, cons_at)?;
     let prod: u32 = m.load(f, prod_at)?;
     if !idx_ok(prod, cons) {
@@ -254,7 +280,14 @@ impl<'m, M: FrameMemory, N: Notifier> ServerRing<'m, M, N> {
                     None => break,
                 }
             }
-            let n = match produce(self.mem, self.frame, RSP, RSP_CONS, RSP_PROD, &self.out[self.out_off..]) {
+            let n = match produce(
+                self.mem,
+                self.frame,
+                RSP,
+                RSP_CONS,
+                RSP_PROD,
+                &self.out[self.out_off..],
+            ) {
                 Ok(n) => n,
                 Err(e) => {
                     self.fail(store, cid, XENSTORE_ERROR_RINGIDX);
@@ -302,7 +335,14 @@ impl<'m, M: FrameMemory, N: Notifier> GuestRing<'m, M, N> {
 
     /// Reads what the server produced and returns the completed frames.
     pub fn receive(&mut self) -> Result<Vec<crate::wire::Frame>, RingError> {
-        let bytes = consume(self.mem, self.frame, RSP, RSP_CONS, RSP_PROD, RING_SIZE as usize)?;
+        let bytes = consume(
+            self.mem,
+            self.frame,
+            RSP,
+            RSP_CONS,
+            RSP_PROD,
+            RING_SIZE as usize,
+        )?;
         if !bytes.is_empty() {
             self.notifier.notify();
         }

@@ -1,5 +1,6 @@
 //! Property tests: the store against a simple reference model, transactions
 //! serialisable in commit order, and random bytes never breaking the store.
+#![allow(clippy::field_reassign_with_default)]
 mod common;
 use std::collections::BTreeMap;
 
@@ -106,7 +107,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 }
 
 fn send(h: &mut H, c: u64, tx: u32, op: &Op) -> Result<Vec<u8>, XsError> {
-    let r = match op {
+    match op {
         Op::Write(p, v) => h.req(c, msg::WRITE, tx, &wr(p, v)),
         Op::Mkdir(p) => h.req(c, msg::MKDIR, tx, &z(p)),
         Op::Rm(p) => h.req(c, msg::RM, tx, &z(p)),
@@ -117,8 +118,7 @@ fn send(h: &mut H, c: u64, tx: u32, op: &Op) -> Result<Vec<u8>, XsError> {
             n.sort();
             n.join("\0").into_bytes()
         }),
-    };
-    r
+    }
 }
 
 fn dump(h: &mut H, c: u64) -> Model {

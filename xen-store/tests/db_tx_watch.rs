@@ -1,4 +1,5 @@
 //! Transactions, watches, quotas, holds and the domain lifecycle.
+#![allow(clippy::field_reassign_with_default)]
 mod common;
 use common::*;
 use xen_store::db::store::Config;

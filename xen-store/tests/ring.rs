@@ -57,15 +57,35 @@ fn requests_and_replies_larger_than_the_ring() {
     assert_eq!(g.server_features().unwrap(), 2);
     // Domain 3 writes under its home, which dom0 created for it.
     let c0 = s.connect(0, xen_store::db::ConnKind::Socket);
-    s.submit(c0, xen_store::db::Request::new(msg::MKDIR, 0, b"/local/domain/3\0"), 0);
-    s.submit(c0, xen_store::db::Request::new(msg::SET_PERMS, 0, b"/local/domain/3\0n3\0"), 0);
+    s.submit(
+        c0,
+        xen_store::db::Request::new(msg::MKDIR, 0, b"/local/domain/3\0"),
+        0,
+    );
+    s.submit(
+        c0,
+        xen_store::db::Request::new(msg::SET_PERMS, 0, b"/local/domain/3\0n3\0"),
+        0,
+    );
     let value = vec![b'v'; 1900];
     let mut p = b"big\0".to_vec();
     p.extend_from_slice(&value);
-    let r = roundtrip(&mut g, &mut srv, &mut s, cid, &encode_frame(msg::WRITE, 9, 0, &p));
+    let r = roundtrip(
+        &mut g,
+        &mut srv,
+        &mut s,
+        cid,
+        &encode_frame(msg::WRITE, 9, 0, &p),
+    );
     assert_eq!(r[0].header.req_id, 9);
     assert_eq!(r[0].payload, b"OK\0");
-    let r = roundtrip(&mut g, &mut srv, &mut s, cid, &encode_frame(msg::READ, 10, 0, b"big\0"));
+    let r = roundtrip(
+        &mut g,
+        &mut srv,
+        &mut s,
+        cid,
+        &encode_frame(msg::READ, 10, 0, b"big\0"),
+    );
     assert_eq!(r[0].payload, value);
     assert!(n.0.load(Ordering::Relaxed) > 0);
 }
@@ -81,7 +101,11 @@ fn xsa_38_bad_indexes_set_the_error_and_keep_the_domain() {
     assert_eq!(srv.service(&mut s, cid, 0), Err(RingError::Ignored));
     // XSA-325: the domain is still known; RELEASE still fires @releaseDomain.
     let c0 = s.connect(0, xen_store::db::ConnKind::Socket);
-    s.submit(c0, xen_store::db::Request::new(msg::IS_DOMAIN_INTRODUCED, 0, b"3\0"), 0);
+    s.submit(
+        c0,
+        xen_store::db::Request::new(msg::IS_DOMAIN_INTRODUCED, 0, b"3\0"),
+        0,
+    );
     let fr = s.pop_frame(c0).unwrap();
     assert_eq!(&fr[16..], b"T\0");
 }
@@ -92,9 +116,17 @@ fn xsa_420_oversized_header_is_a_protocol_error() {
     let n = Count::default();
     let mut srv = ServerRing::new(&mem, f, n.clone(), 2).unwrap();
     let mut g = GuestRing::new(&mem, f, n.clone());
-    let h = Header { ty: msg::WRITE, req_id: 0, tx_id: 0, len: u32::MAX };
+    let h = Header {
+        ty: msg::WRITE,
+        req_id: 0,
+        tx_id: 0,
+        len: u32::MAX,
+    };
     g.send(&h.encode()).unwrap();
-    assert!(matches!(srv.service(&mut s, cid, 0), Err(RingError::Proto(_))));
+    assert!(matches!(
+        srv.service(&mut s, cid, 0),
+        Err(RingError::Proto(_))
+    ));
     assert_eq!(g.error().unwrap(), XENSTORE_ERROR_PROTO);
 }
 
@@ -104,13 +136,25 @@ fn reconnection_resets_the_connection() {
     let n = Count::default();
     let mut srv = ServerRing::new(&mem, f, n.clone(), 3).unwrap();
     let mut g = GuestRing::new(&mem, f, n.clone());
-    let r = roundtrip(&mut g, &mut srv, &mut s, cid, &encode_frame(msg::TRANSACTION_START, 1, 0, b"\0"));
+    let r = roundtrip(
+        &mut g,
+        &mut srv,
+        &mut s,
+        cid,
+        &encode_frame(msg::TRANSACTION_START, 1, 0, b"\0"),
+    );
     assert_eq!(r[0].payload, b"1\0");
     g.request_reconnect().unwrap();
     srv.service(&mut s, cid, 0).unwrap();
     assert!(g.connected().unwrap());
     // The transaction is gone.
-    let r = roundtrip(&mut g, &mut srv, &mut s, cid, &encode_frame(msg::TRANSACTION_END, 2, 1, b"T\0"));
+    let r = roundtrip(
+        &mut g,
+        &mut srv,
+        &mut s,
+        cid,
+        &encode_frame(msg::TRANSACTION_END, 2, 1, b"T\0"),
+    );
     assert_eq!(r[0].header.ty, msg::ERROR);
     assert_eq!(r[0].payload, b"ENOENT\0");
 }

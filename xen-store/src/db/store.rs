@@ -352,22 +352,22 @@ impl Store {
                     continue;
                 }
             }
-            loop {
-                let Some(c) = self.conns.get_mut(&cid) else {
-                    break;
-                };
-                if c.blocked.is_some() {
-                    break;
-                }
-                let Some(req) = c.inbox.pop_front() else {
-                    break;
-                };
+            while let Some(req) = self.next_queued(cid) {
                 if !self.process(cid, req, now, None) {
                     break;
                 }
             }
             self.mark_notify(cid);
         }
+    }
+
+    /// The next request queued behind a blocked one, if `cid` is not blocked.
+    fn next_queued(&mut self, cid: ConnId) -> Option<Request> {
+        let c = self.conns.get_mut(&cid)?;
+        if c.blocked.is_some() {
+            return None;
+        }
+        c.inbox.pop_front()
     }
 
     pub(crate) fn mark_notify(&mut self, cid: ConnId) {

@@ -4,7 +4,7 @@
 //!
 //! Locking: one `std::sync::Mutex` around the [`Store`]; it is never held
 //! across an `.await`, and every store call is short and bounded. Each
-//! connection has a [`ConnHandle`] (a wake-up and a kill switch) in a second
+//! connection has a `ConnHandle` (a wake-up and a kill switch) in a second
 //! map behind its own mutex; the two are never held together.
 
 mod socket;
