@@ -1,6 +1,9 @@
 //! `xenstored`: the XenStore daemon, serving the Unix socket that
 //! libxenstore and the `xenstore-*` tools use.
 
+// Clap help texts show placeholders like <N>, which rustdoc would read as HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::hash::{BuildHasher, Hasher};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
