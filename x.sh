@@ -25,6 +25,25 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# Debian's test-xenstore (package xen-utils-4.17) is a peer test of our
+# xenstored. Installing that package pulls in udev, upgrades systemd and adds
+# Xen init scripts, so instead its .deb is fetched with apt and unpacked
+# into target/xen-utils (nothing is installed; libxenstore4 comes with
+# xenstore-utils above).
+TEST_XENSTORE=target/xen-utils/usr/lib/xen-4.17/bin/test-xenstore
+if [ ! -x /usr/lib/xen-4.17/bin/test-xenstore ] && [ ! -x "$TEST_XENSTORE" ]; then
+    echo "x.sh: unpacking test-xenstore from xen-utils-4.17 into target/xen-utils" >&2
+    tmp=$(mktemp -d)
+    ( cd "$tmp" && apt-get download -qq xen-utils-4.17 2>/dev/null ) || {
+        SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+        $SUDO apt-get update -qq
+        ( cd "$tmp" && apt-get download -qq xen-utils-4.17 )
+    }
+    mkdir -p target/xen-utils
+    dpkg-deb -x "$tmp"/xen-utils-4.17_*.deb target/xen-utils
+    rm -rf "$tmp"
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
     [ -x "$HOME/.cargo/bin/cargo" ] || {
         echo "x.sh: installing the Rust toolchain with rustup" >&2
