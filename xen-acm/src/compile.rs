@@ -89,8 +89,16 @@ impl LabelMap {
         let _ = writeln!(m, "MAX-CHWALL-SSIDS       {n:08x}");
         let _ = writeln!(m, "MAX-CHWALL-LABELS      {n:08x}");
         let _ = writeln!(m, "MAX-STE-TYPES          {:08x}", self.ste_types.len());
-        let _ = writeln!(m, "MAX-STE-SSIDS          {:08x}", n + self.res_labels.len());
-        let _ = writeln!(m, "MAX-STE-LABELS         {:08x}", n + self.res_labels.len());
+        let _ = writeln!(
+            m,
+            "MAX-STE-SSIDS          {:08x}",
+            n + self.res_labels.len()
+        );
+        let _ = writeln!(
+            m,
+            "MAX-STE-LABELS         {:08x}",
+            n + self.res_labels.len()
+        );
         m.push_str("\nPRIMARY                CHWALL\nSECONDARY              STE\n\n");
         let _ = writeln!(m, "LABEL->SSID ANY CHWALL {unl_ste:<20} 0");
         for (i, l) in self.vm_labels.iter().enumerate().skip(1) {
@@ -221,7 +229,12 @@ pub fn compile(doc: &PolicyDoc) -> Result<CompiledPolicy, PolicyErrors> {
         .map(|l| (l.name.value.as_str(), l))
         .collect();
     for (j, name) in res_labels.iter().enumerate() {
-        fill_row(&mut ste, vm_labels.len() + j, &res_by_name[name.as_str()].ste, &ste_idx);
+        fill_row(
+            &mut ste,
+            vm_labels.len() + j,
+            &res_by_name[name.as_str()].ste,
+            &ste_idx,
+        );
     }
 
     let mut sets: Vec<&xml::ConflictSet> = doc.conflict_sets.iter().collect();
@@ -303,9 +316,15 @@ mod tests {
         // Resources: 6 labelled (UNLABELED excluded), sorted, after 7 VM rows.
         assert_eq!(l.res_labels[0], "A-Bank");
         assert_eq!(l.res_ssidref("A-Bank"), Some(Ssidref(0x0007_0000)));
-        assert_eq!(l.res_ssidref("SystemManagement"), Some(Ssidref(0x000c_0000)));
+        assert_eq!(
+            l.res_ssidref("SystemManagement"),
+            Some(Ssidref(0x000c_0000))
+        );
         assert_eq!(l.res_ssidref("__UNLABELED__"), Some(Ssidref::NULL));
-        assert_eq!(l.vm_label(Ssidref(0x0004_0004)), Some("A-Bank.SecurityUnderwriting"));
+        assert_eq!(
+            l.vm_label(Ssidref(0x0004_0004)),
+            Some("A-Bank.SecurityUnderwriting")
+        );
         assert_eq!(l.ste_types[0], "A-Bank");
         assert_eq!(l.ste_types[6], "__UNLABELED__");
 
@@ -316,7 +335,11 @@ mod tests {
         assert_eq!(cw.ssids.row_types(0).collect::<Vec<_>>(), [6]);
         let ste = c.binary.ste.as_ref().unwrap();
         assert_eq!(ste.ssids.rows(), 13);
-        assert_eq!(ste.ssids.row_types(1).count(), 7, "SystemManagement has all");
+        assert_eq!(
+            ste.ssids.row_types(1).count(),
+            7,
+            "SystemManagement has all"
+        );
         let map = l.map_file(&c.doc);
         assert!(map.contains("LABEL->SSID VM  STE    A-Bank               2"));
         assert!(map.contains("LABEL->SSID RES STE    A-Bank               7"));

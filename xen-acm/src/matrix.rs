@@ -51,7 +51,9 @@ impl TypeMatrix {
 
     /// Reads one cell; out-of-range cells read as clear.
     pub fn get(&self, row: usize, ty: usize) -> bool {
-        row < self.rows && ty < self.types && self.bits[row * self.words + ty / 64] & (1 << (ty % 64)) != 0
+        row < self.rows
+            && ty < self.types
+            && self.bits[row * self.words + ty / 64] & (1 << (ty % 64)) != 0
     }
 
     /// The packed words of `row`, or an empty slice when out of range.
@@ -76,7 +78,10 @@ impl TypeMatrix {
         if a >= self.rows || b >= self.rows {
             return false;
         }
-        self.row(a).iter().zip(self.row(b)).all(|(x, y)| y & !x == 0)
+        self.row(a)
+            .iter()
+            .zip(self.row(b))
+            .all(|(x, y)| y & !x == 0)
     }
 
     /// True when row `row` has no type set (or does not exist).

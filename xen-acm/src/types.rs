@@ -187,7 +187,8 @@ impl PolicyVersion {
     /// pattern of the policy schema.
     pub fn parse(text: &str) -> Option<Self> {
         let (maj, min) = text.split_once('.')?;
-        let digits = |s: &str| !s.is_empty() && s.len() <= 8 && s.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |s: &str| !s.is_empty() && s.len() <= 8 && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(maj) || !digits(min) {
             return None;
         }
@@ -217,7 +218,10 @@ mod tests {
     #[test]
     fn version_parse() {
         assert_eq!(PolicyVersion::parse("1.0"), Some(PolicyVersion::new(1, 0)));
-        assert_eq!(PolicyVersion::parse("12.345"), Some(PolicyVersion::new(12, 345)));
+        assert_eq!(
+            PolicyVersion::parse("12.345"),
+            Some(PolicyVersion::new(12, 345))
+        );
         assert!(PolicyVersion::parse("1").is_none());
         assert!(PolicyVersion::parse("1.").is_none());
         assert!(PolicyVersion::parse("a.1").is_none());

@@ -12,7 +12,11 @@ fn acme(version: &str, from: Option<&str>, extra_label: &str, extra_conflict: &s
         format!("<FromPolicy><PolicyName>acme</PolicyName><Version>{v}</Version></FromPolicy>")
     });
     let vm = |name: &str, ste: &[&str], cw: &[&str]| {
-        let t = |ts: &[&str]| ts.iter().map(|t| format!("<Type>{t}</Type>")).collect::<String>();
+        let t = |ts: &[&str]| {
+            ts.iter()
+                .map(|t| format!("<Type>{t}</Type>"))
+                .collect::<String>()
+        };
         format!(
             "<VirtualMachineLabel><Name>{name}</Name><SimpleTypeEnforcementTypes>{}</SimpleTypeEnforcementTypes><ChineseWallTypes>{}</ChineseWallTypes></VirtualMachineLabel>\n",
             t(ste),
@@ -67,7 +71,11 @@ fn labelled(s: &AcmSystem, name: &str, label: &str, disk: &str) -> DomainConfig 
 
 fn booted() -> AcmSystem {
     let mut s = AcmSystem::boot_with_policy(&acme("2.0", None, "", "")).unwrap();
-    for (disk, label) in [("r1", "red-disk"), ("g1", "green-disk"), ("b1", "blue-disk")] {
+    for (disk, label) in [
+        ("r1", "red-disk"),
+        ("g1", "green-disk"),
+        ("b1", "blue-disk"),
+    ] {
         s.addlabel_res(&format!("phy:{disk}"), label, None).unwrap();
     }
     s
@@ -76,9 +84,16 @@ fn booted() -> AcmSystem {
 #[test]
 fn other_names_and_shapes() {
     let mut s = booted();
-    assert!(s.getpolicy().contains("Policy configuration  : loaded, activated for boot"));
+    assert!(s
+        .getpolicy()
+        .contains("Policy configuration  : loaded, activated for boot"));
     assert_eq!(
-        s.list_label().lines().nth(1).unwrap().split_whitespace().last(),
+        s.list_label()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .last(),
         Some("ACM:acme:Control")
     );
     assert_eq!(
@@ -99,7 +114,10 @@ fn other_names_and_shapes() {
     s.create(&blue).unwrap();
     // Cross-colour disk: green label on a blue disk.
     let mix = labelled(&s, "mix", "green", "b1");
-    assert!(matches!(s.create(&mix), Err(ManageError::ResourceDenied(_))));
+    assert!(matches!(
+        s.create(&mix),
+        Err(ManageError::ResourceDenied(_))
+    ));
     // Unlabeled domains are not covered: acme has no __UNLABELED__ type,
     // so the unlabeled disk and the Domain-0 channel are both denied.
     let unl = DomainConfig::parse("name = 'u'\nmemory = 64\n");
@@ -111,7 +129,10 @@ fn other_names_and_shapes() {
         Err(ManageError::UnknownLabel { .. })
     ));
     bad.set_access_control("mytest", "blue");
-    assert!(matches!(s.create(&bad), Err(ManageError::WrongPolicy { .. })));
+    assert!(matches!(
+        s.create(&bad),
+        Err(ManageError::WrongPolicy { .. })
+    ));
 }
 
 #[test]
@@ -126,13 +147,20 @@ fn migration_and_save_restore_follow_the_chinese_wall() {
     assert_eq!(s.migrate_in(image.clone()), Err(ManageError::Conflict));
     let saved_green = s.save("green").unwrap();
     let id = s.migrate_in(image).unwrap();
-    assert_eq!(s.engine().ssidref_of(id), s.policy().labels.vm_ssidref("red"));
+    assert_eq!(
+        s.engine().ssidref_of(id),
+        s.policy().labels.vm_ssidref("red")
+    );
     assert_eq!(s.restore(saved_green.clone()), Err(ManageError::Conflict));
     s.shutdown("red").unwrap();
     s.restore(saved_green).unwrap();
     // Counters are back to Domain-0 + green only.
     let cw = s.engine().chwall_state();
-    assert_eq!(cw.running.iter().sum::<u32>(), 1 + 0 + 1);
+    assert_eq!(
+        cw.running.iter().sum::<u32>(),
+        2,
+        "Domain-0 and green are counted"
+    );
 }
 
 #[test]
@@ -143,36 +171,57 @@ fn updates_that_must_be_refused_keep_the_old_policy() {
 
     // Not an update of acme 2.0.
     let e = s.setpolicy(&acme("2.1", Some("1.0"), "", "")).unwrap_err();
-    let ManageError::Policy(errs) = e else { panic!() };
-    assert!(matches!(errs.0[0].kind, ErrorKind::FromPolicyMismatch { .. }));
+    let ManageError::Policy(errs) = e else {
+        panic!()
+    };
+    assert!(matches!(
+        errs.0[0].kind,
+        ErrorKind::FromPolicyMismatch { .. }
+    ));
     assert_eq!(errs.0[0].pos.line, 3);
     // Version does not grow.
     let e = s.setpolicy(&acme("2.0", Some("2.0"), "", "")).unwrap_err();
-    let ManageError::Policy(errs) = e else { panic!() };
-    assert!(matches!(errs.0[0].kind, ErrorKind::VersionNotIncreasing { .. }));
+    let ManageError::Policy(errs) = e else {
+        panic!()
+    };
+    assert!(matches!(
+        errs.0[0].kind,
+        ErrorKind::VersionNotIncreasing { .. }
+    ));
     assert!(errs.to_string().starts_with("3:"), "{errs}");
     // No FromPolicy at all.
     let e = s.setpolicy(&acme("3.0", None, "", "")).unwrap_err();
-    assert!(matches!(e, ManageError::Policy(ref p) if matches!(p.0[0].kind, ErrorKind::FromPolicyMissing { .. })));
+    assert!(
+        matches!(e, ManageError::Policy(ref p) if matches!(p.0[0].kind, ErrorKind::FromPolicyMissing { .. }))
+    );
     // A rename from a label that does not exist.
-    let renamed = acme("2.1", Some("2.0"), "", "").replace("<Name>blue</Name>", "<Name from=\"cyan\">blue</Name>");
+    let renamed = acme("2.1", Some("2.0"), "", "")
+        .replace("<Name>blue</Name>", "<Name from=\"cyan\">blue</Name>");
     let e = s.setpolicy(&renamed).unwrap_err();
-    assert!(matches!(e, ManageError::Policy(ref p) if matches!(p.0[0].kind, ErrorKind::BadRename { .. })));
+    assert!(
+        matches!(e, ManageError::Policy(ref p) if matches!(p.0[0].kind, ErrorKind::BadRename { .. }))
+    );
     // Deleting the running red label.
     let no_red = acme("2.1", Some("2.0"), "", "").replace(
         "<VirtualMachineLabel><Name>red</Name><SimpleTypeEnforcementTypes><Type>Red</Type></SimpleTypeEnforcementTypes><ChineseWallTypes><Type>Red</Type></ChineseWallTypes></VirtualMachineLabel>\n",
         "",
     );
-    assert!(matches!(s.setpolicy(&no_red), Err(ManageError::Refused(ref m)) if m.contains("'red' would lose its label")));
+    assert!(
+        matches!(s.setpolicy(&no_red), Err(ManageError::Refused(ref m)) if m.contains("'red' would lose its label"))
+    );
     // A new conflict set {Red, Blue} while both run.
     let rb = r#"<Conflict name="rb"><Type>Red</Type><Type>Blue</Type></Conflict>"#;
-    assert!(matches!(s.setpolicy(&acme("2.1", Some("2.0"), "", rb)), Err(ManageError::Refused(ref m)) if m.contains("Chinese Wall")));
+    assert!(
+        matches!(s.setpolicy(&acme("2.1", Some("2.0"), "", rb)), Err(ManageError::Refused(ref m)) if m.contains("Chinese Wall"))
+    );
     // The blue disk label's type changes so blue would lose its disk.
     let moved = acme("2.1", Some("2.0"), "", "").replace(
         "<Name>blue-disk</Name><SimpleTypeEnforcementTypes><Type>Blue</Type>",
         "<Name>blue-disk</Name><SimpleTypeEnforcementTypes><Type>Green</Type>",
     );
-    assert!(matches!(s.setpolicy(&moved), Err(ManageError::Refused(ref m)) if m.contains("lose access")));
+    assert!(
+        matches!(s.setpolicy(&moved), Err(ManageError::Refused(ref m)) if m.contains("lose access"))
+    );
 
     // Everything above left acme 2.0 in force.
     assert!(s.getpolicy().contains("Version of XML policy : 2.0"));
@@ -190,7 +239,10 @@ fn updates_that_must_be_refused_keep_the_old_policy() {
     .replace("<Name>red-disk</Name>", "<Name from=\"red-disk\">crimson-disk</Name>");
     s.setpolicy(&good).unwrap();
     assert_eq!(s.getlabel_mgt("red").unwrap(), "ACM:acme:crimson");
-    assert_eq!(s.getlabel_res("phy:/dev/r1").unwrap(), "ACM:acme:crimson-disk");
+    assert_eq!(
+        s.getlabel_res("phy:/dev/r1").unwrap(),
+        "ACM:acme:crimson-disk"
+    );
     let id = s.domain("red").unwrap().domid.unwrap();
     assert_eq!(
         s.engine().ssidref_of(id),

@@ -35,7 +35,9 @@ fn listing(s: &AcmSystem) -> Vec<(String, String)> {
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -242,10 +244,13 @@ fn manual_walkthrough() {
     )));
     assert!(!res.contains("type: ACM\n"));
     assert_eq!(s.getlabel_mgt("managed1").unwrap(), "INV_ACM:mytest:A-Bank");
-    assert_eq!(s.start("managed1"), Err(ManageError::WrongPolicy {
-        active: "DEFAULT".into(),
-        label_policy: "INV_ACM:mytest:A-Bank".into(),
-    }));
+    assert_eq!(
+        s.start("managed1"),
+        Err(ManageError::WrongPolicy {
+            active: "DEFAULT".into(),
+            label_policy: "INV_ACM:mytest:A-Bank".into(),
+        })
+    );
     s.delete("managed1").unwrap();
 
     s.setpolicy(EXAMPLE).unwrap();
@@ -277,8 +282,12 @@ fn manual_walkthrough() {
     let mut domain4 = config("domain4", 164, &["file:/home/xen/dom4.img"]);
     s.addlabel_dom(&mut domain4, "A-Bank.SecurityUnderwriting", None)
         .unwrap();
-    s.addlabel_res("file:/home/xen/dom4.img", "A-Bank.SecurityUnderwriting", None)
-        .unwrap();
+    s.addlabel_res(
+        "file:/home/xen/dom4.img",
+        "A-Bank.SecurityUnderwriting",
+        None,
+    )
+    .unwrap();
     s.create(&domain4).unwrap();
     assert_eq!(
         listing(&s),

@@ -99,17 +99,56 @@ macro_rules! abi_struct {
     };
 }
 
-abi_struct!(EvtchnAllocUnbound { dom: DomId, remote_dom: DomId, port: EvtchnPort });
-abi_struct!(EvtchnBindInterdomain { remote_dom: DomId, _pad: u16, remote_port: EvtchnPort, local_port: EvtchnPort });
-abi_struct!(EvtchnBindVirq { virq: u32, vcpu: u32, port: EvtchnPort });
-abi_struct!(EvtchnBindPirq { pirq: u32, flags: u32, port: EvtchnPort });
-abi_struct!(EvtchnBindIpi { vcpu: u32, port: EvtchnPort });
+abi_struct!(EvtchnAllocUnbound {
+    dom: DomId,
+    remote_dom: DomId,
+    port: EvtchnPort
+});
+abi_struct!(EvtchnBindInterdomain {
+    remote_dom: DomId,
+    _pad: u16,
+    remote_port: EvtchnPort,
+    local_port: EvtchnPort
+});
+abi_struct!(EvtchnBindVirq {
+    virq: u32,
+    vcpu: u32,
+    port: EvtchnPort
+});
+abi_struct!(EvtchnBindPirq {
+    pirq: u32,
+    flags: u32,
+    port: EvtchnPort
+});
+abi_struct!(EvtchnBindIpi {
+    vcpu: u32,
+    port: EvtchnPort
+});
 abi_struct!(EvtchnClose { port: EvtchnPort });
 abi_struct!(EvtchnSend { port: EvtchnPort });
-abi_struct!(EvtchnStatus { dom: DomId, _pad: u16, port: EvtchnPort, status: u32, vcpu: u32, u: [u8; 8] });
-abi_struct!(EvtchnBindVcpu { port: EvtchnPort, vcpu: u32 });
+abi_struct!(EvtchnStatus {
+    dom: DomId,
+    _pad: u16,
+    port: EvtchnPort,
+    status: u32,
+    vcpu: u32,
+    u: [u8; 8]
+});
+abi_struct!(EvtchnBindVcpu {
+    port: EvtchnPort,
+    vcpu: u32
+});
 abi_struct!(EvtchnUnmask { port: EvtchnPort });
 abi_struct!(EvtchnReset { dom: DomId });
-abi_struct!(EvtchnInitControl { control_gfn: u64, offset: u32, vcpu: u32, link_bits: u8, _pad: [u8; 7] });
+abi_struct!(EvtchnInitControl {
+    control_gfn: u64,
+    offset: u32,
+    vcpu: u32,
+    link_bits: u8,
+    _pad: [u8; 7]
+});
 abi_struct!(EvtchnExpandArray { array_gfn: u64 });
-abi_struct!(EvtchnSetPriority { port: EvtchnPort, priority: u32 });
+abi_struct!(EvtchnSetPriority {
+    port: EvtchnPort,
+    priority: u32
+});

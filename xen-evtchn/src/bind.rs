@@ -22,12 +22,21 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     ///
     /// Errors: `-ESRCH` (no `dom`), `-ENOSPC`/`-ENOMEM`/`-EINVAL` (no port;
     /// `dom` dying), `-EPERM` (not allowed).
-    pub fn alloc_unbound(&self, caller: &Domain, dom: DomId, remote: DomId) -> Result<EvtchnPort, EvtchnError> {
+    pub fn alloc_unbound(
+        &self,
+        caller: &Domain,
+        dom: DomId,
+        remote: DomId,
+    ) -> Result<EvtchnPort, EvtchnError> {
         let d = self.lookup(caller, dom)?;
         let mut locked = d.event_lock.lock();
         let port = self.get_free_port(&d, &mut locked)?;
         self.check_target(caller, &d)?;
-        let remote = if remote == DomId::SELF { caller.id } else { remote };
+        let remote = if remote == DomId::SELF {
+            caller.id
+        } else {
+            remote
+        };
         self.policy.alloc_unbound(caller.id, d.id, remote)?;
         let chn = d.channel(port).ok_or(EvtchnError::Inval)?;
         *chn.state.write() = PortState::Unbound { remote };
@@ -85,7 +94,12 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     /// Errors: `-EINVAL` (bad VIRQ, or a non-zero vCPU for a global or
     /// per-domain VIRQ), `-ENOENT` (no such vCPU), `-EEXIST` (already
     /// bound there), `-ENOSPC`/`-ENOMEM`.
-    pub fn bind_virq(&self, caller: &Domain, virq: u32, vcpu: u32) -> Result<EvtchnPort, EvtchnError> {
+    pub fn bind_virq(
+        &self,
+        caller: &Domain,
+        virq: u32,
+        vcpu: u32,
+    ) -> Result<EvtchnPort, EvtchnError> {
         let class = VirqClass::of(virq).ok_or(EvtchnError::Inval)?;
         if class.is_movable() && vcpu != 0 {
             return Err(EvtchnError::Inval);
@@ -132,7 +146,12 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     ///
     /// Errors: `-EINVAL` (`pirq` out of range), `-EPERM` (not permitted),
     /// `-EEXIST` (already bound), `-ENOSPC`/`-ENOMEM`, or the world's error.
-    pub fn bind_pirq(&self, caller: &Domain, pirq: u32, will_share: bool) -> Result<EvtchnPort, EvtchnError> {
+    pub fn bind_pirq(
+        &self,
+        caller: &Domain,
+        pirq: u32,
+        will_share: bool,
+    ) -> Result<EvtchnPort, EvtchnError> {
         if pirq >= self.world.nr_pirqs(caller.id) {
             return Err(EvtchnError::Inval);
         }

@@ -140,7 +140,10 @@ impl ChannelTable {
         if port >= self.valid.load(Ordering::Acquire) {
             return None;
         }
-        let bucket = self.buckets.get((port / PORTS_PER_BUCKET) as usize)?.get()?;
+        let bucket = self
+            .buckets
+            .get((port / PORTS_PER_BUCKET) as usize)?
+            .get()?;
         bucket.get((port % PORTS_PER_BUCKET) as usize)
     }
 

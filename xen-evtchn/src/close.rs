@@ -70,7 +70,12 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     }
 
     /// Closes a port that involves only `d`, with `d`'s event lock held.
-    fn close_local(&self, d: &Domain, locked: &mut EventLocked, chn: &Channel) -> Result<(), EvtchnError> {
+    fn close_local(
+        &self,
+        d: &Domain,
+        locked: &mut EventLocked,
+        chn: &Channel,
+    ) -> Result<(), EvtchnError> {
         let mut state = chn.state.write();
         match *state {
             PortState::Unbound { .. } | PortState::Ipi => {}

@@ -87,7 +87,11 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     /// Gives domain `id` event channels (Xen's `evtchn_init`): port 0
     /// reserved, 2-level ABI, no port bound. `-EEXIST` if it has them
     /// already, `-EINVAL` for a reserved id or a bad configuration.
-    pub fn create_domain(&self, id: DomId, config: DomainConfig) -> Result<Arc<Domain>, EvtchnError> {
+    pub fn create_domain(
+        &self,
+        id: DomId,
+        config: DomainConfig,
+    ) -> Result<Arc<Domain>, EvtchnError> {
         if !id.is_regular() {
             return Err(EvtchnError::Inval);
         }
@@ -170,7 +174,11 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
 
     /// Xen's `get_free_port()`: the lowest free, non-busy port (creating its
     /// bucket), with the event lock held. Does not change the port's state.
-    pub(crate) fn get_free_port(&self, d: &Domain, locked: &mut EventLocked) -> Result<u32, EvtchnError> {
+    pub(crate) fn get_free_port(
+        &self,
+        d: &Domain,
+        locked: &mut EventLocked,
+    ) -> Result<u32, EvtchnError> {
         if d.is_dying() {
             return Err(EvtchnError::Inval);
         }
@@ -202,7 +210,13 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
 
     /// Xen's `evtchn_free()`: clears pending, frees the port. Called with the
     /// event lock and the channel's write lock held.
-    pub(crate) fn free_port(&self, d: &Domain, locked: &mut EventLocked, chn: &Channel, state: &mut PortState) {
+    pub(crate) fn free_port(
+        &self,
+        d: &Domain,
+        locked: &mut EventLocked,
+        chn: &Channel,
+        state: &mut PortState,
+    ) {
         self.cx().clear_pending(d, chn);
         d.active.fetch_sub(1, Ordering::AcqRel);
         *state = PortState::Free;
@@ -216,7 +230,10 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
 pub(crate) fn lock_two<'a>(
     a: &'a Domain,
     b: &'a Domain,
-) -> (spin::MutexGuard<'a, EventLocked>, Option<spin::MutexGuard<'a, EventLocked>>) {
+) -> (
+    spin::MutexGuard<'a, EventLocked>,
+    Option<spin::MutexGuard<'a, EventLocked>>,
+) {
     if core::ptr::eq(a, b) {
         (a.event_lock.lock(), None)
     } else if a.id < b.id || (a.id == b.id && (a as *const Domain) < (b as *const Domain)) {
@@ -234,7 +251,10 @@ pub(crate) fn lock_two<'a>(
 pub(crate) fn write_two<'a>(
     (da, a): (&Domain, &'a Channel),
     (db, b): (&Domain, &'a Channel),
-) -> (spin::RwLockWriteGuard<'a, PortState>, spin::RwLockWriteGuard<'a, PortState>) {
+) -> (
+    spin::RwLockWriteGuard<'a, PortState>,
+    spin::RwLockWriteGuard<'a, PortState>,
+) {
     if (da.id, a.port) <= (db.id, b.port) {
         let ga = a.state.write();
         let gb = b.state.write();

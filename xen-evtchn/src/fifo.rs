@@ -144,7 +144,12 @@ impl Fifo {
     /// is `*seen`: `Some(false)` if the tail is no longer LINKED (the queue
     /// drained), `Some(true)` when linked, `None` when the word changed
     /// (`*seen` is refreshed).
-    fn try_set_link<M: FrameMemory>(mem: &M, tail: FrameLoc, seen: &mut u32, link: u32) -> Option<bool> {
+    fn try_set_link<M: FrameMemory>(
+        mem: &M,
+        tail: FrameLoc,
+        seen: &mut u32,
+        link: u32,
+    ) -> Option<bool> {
         if *seen & LINKED == 0 {
             return Some(false);
         }
@@ -324,19 +329,31 @@ impl PortOps for Fifo {
         }
     }
 
-    fn is_pending<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel) -> bool {
+    fn is_pending<M: FrameMemory, W: EvtchnWorld>(
+        cx: &Cx<'_, M, W>,
+        d: &Domain,
+        chn: &Channel,
+    ) -> bool {
         d.fifo
             .word(chn.port)
             .is_some_and(|w| Self::test(cx.mem, w, PENDING) == Some(true))
     }
 
-    fn is_masked<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel) -> bool {
+    fn is_masked<M: FrameMemory, W: EvtchnWorld>(
+        cx: &Cx<'_, M, W>,
+        d: &Domain,
+        chn: &Channel,
+    ) -> bool {
         d.fifo
             .word(chn.port)
             .is_none_or(|w| Self::test(cx.mem, w, MASKED) != Some(false))
     }
 
-    fn is_busy<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel) -> bool {
+    fn is_busy<M: FrameMemory, W: EvtchnWorld>(
+        cx: &Cx<'_, M, W>,
+        d: &Domain,
+        chn: &Channel,
+    ) -> bool {
         d.fifo
             .word(chn.port)
             .is_some_and(|w| Self::test(cx.mem, w, LINKED) == Some(true))

@@ -11,10 +11,10 @@
 use std::boxed::Box;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::{Mutex, OnceLock};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
-use std::sync::Arc;
 
 use xen_abi::{DomId, EvtchnPort};
 use xen_mem::{FrameMemory, Gfn, HostMemory, Mfn};
@@ -199,12 +199,24 @@ impl HostWorld {
 
     /// The port `pirq` of `dom` is bound to, if any.
     pub fn pirq_port(&self, dom: DomId, pirq: u32) -> Option<EvtchnPort> {
-        self.dom(dom)?.pirqs.lock().unwrap().bound.get(&pirq).copied()
+        self.dom(dom)?
+            .pirqs
+            .lock()
+            .unwrap()
+            .bound
+            .get(&pirq)
+            .copied()
     }
 
     /// The vCPU `pirq` of `dom` was last steered to.
     pub fn pirq_affinity(&self, dom: DomId, pirq: u32) -> Option<u32> {
-        self.dom(dom)?.pirqs.lock().unwrap().affinity.get(&pirq).copied()
+        self.dom(dom)?
+            .pirqs
+            .lock()
+            .unwrap()
+            .affinity
+            .get(&pirq)
+            .copied()
     }
 
     /// Makes [`EvtchnWorld::preempt_check`] answer yes every `n`th call
@@ -246,7 +258,8 @@ impl EvtchnWorld for HostWorld {
     }
 
     fn is_paused_by_controller(&self, dom: DomId) -> bool {
-        self.dom(dom).is_some_and(|d| d.paused.load(Ordering::SeqCst))
+        self.dom(dom)
+            .is_some_and(|d| d.paused.load(Ordering::SeqCst))
     }
 
     fn hardware_domain(&self) -> DomId {
@@ -293,7 +306,13 @@ impl EvtchnWorld for HostWorld {
             .is_some_and(|d| d.pirqs.lock().unwrap().permitted.contains(&pirq))
     }
 
-    fn pirq_bind(&self, dom: DomId, pirq: u32, port: EvtchnPort, _will_share: bool) -> Result<(), EvtchnError> {
+    fn pirq_bind(
+        &self,
+        dom: DomId,
+        pirq: u32,
+        port: EvtchnPort,
+        _will_share: bool,
+    ) -> Result<(), EvtchnError> {
         let d = self.dom(dom).ok_or(EvtchnError::Inval)?;
         d.pirqs.lock().unwrap().bound.insert(pirq, port);
         Ok(())
@@ -318,9 +337,17 @@ pub type HostEventChannels<P = crate::AllowAll> = EventChannels<HostMemory, Host
 impl<P: EvtchnPolicy> EventChannels<HostMemory, HostWorld, P> {
     /// Adds domain `id` to the world and gives it event channels, with a
     /// freshly allocated `shared_info` frame and `max_port` as its limit.
-    pub fn add_host_domain(&self, id: DomId, vcpus: u32, max_port: u32) -> Result<Arc<Domain>, EvtchnError> {
+    pub fn add_host_domain(
+        &self,
+        id: DomId,
+        vcpus: u32,
+        max_port: u32,
+    ) -> Result<Arc<Domain>, EvtchnError> {
         self.world().add_domain(id, vcpus);
-        let shared_info = self.memory().alloc_frame().map_err(|_| EvtchnError::NoMem)?;
+        let shared_info = self
+            .memory()
+            .alloc_frame()
+            .map_err(|_| EvtchnError::NoMem)?;
         self.create_domain(
             id,
             DomainConfig {
@@ -333,7 +360,10 @@ impl<P: EvtchnPolicy> EventChannels<HostMemory, HostWorld, P> {
 
     /// Allocates a zeroed machine frame and maps it at `gfn` of `dom`.
     pub fn add_guest_frame(&self, dom: DomId, gfn: Gfn) -> Result<Mfn, EvtchnError> {
-        let mfn = self.memory().alloc_frame().map_err(|_| EvtchnError::NoMem)?;
+        let mfn = self
+            .memory()
+            .alloc_frame()
+            .map_err(|_| EvtchnError::NoMem)?;
         self.world().map_gfn(dom, gfn, mfn);
         Ok(mfn)
     }

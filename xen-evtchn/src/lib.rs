@@ -65,7 +65,9 @@ pub mod guest;
 pub mod host;
 
 pub use channel::PORTS_PER_BUCKET;
-pub use domain::{Abi, Domain, DomainConfig, FrameLoc, DEFAULT_MAX_PORT, FIFO_NR_CHANNELS, TWO_LEVEL_NR_CHANNELS};
+pub use domain::{
+    Abi, Domain, DomainConfig, FrameLoc, DEFAULT_MAX_PORT, FIFO_NR_CHANNELS, TWO_LEVEL_NR_CHANNELS,
+};
 pub use engine::EventChannels;
 pub use error::EvtchnError;
 pub use fifo::{MAX_ARRAY_PAGES, WORDS_PER_PAGE};

@@ -7,7 +7,9 @@ use core::sync::atomic::Ordering;
 use xen_abi::{DomId, EvtchnPort};
 use xen_mem::{FrameMemory, Gfn, Mfn, PAGE_SIZE};
 
-use crate::abi::{FIFO_CONTROL_BLOCK_SIZE, VCPU_INFO_PENDING_SEL, VCPU_INFO_SIZE, VCPU_INFO_UPCALL_PENDING};
+use crate::abi::{
+    FIFO_CONTROL_BLOCK_SIZE, VCPU_INFO_PENDING_SEL, VCPU_INFO_SIZE, VCPU_INFO_UPCALL_PENDING,
+};
 use crate::channel::PortState;
 use crate::domain::FrameLoc;
 use crate::virq::VirqClass;
@@ -96,7 +98,12 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     ///
     /// Errors: `-EINVAL` (invalid port, priority above 15), `-ENOSYS`
     /// (2-level ABI), `-EACCES` (port not in use).
-    pub fn set_priority(&self, caller: &Domain, port: EvtchnPort, priority: u32) -> Result<(), EvtchnError> {
+    pub fn set_priority(
+        &self,
+        caller: &Domain,
+        port: EvtchnPort,
+        priority: u32,
+    ) -> Result<(), EvtchnError> {
         let chn = caller.channel(port.0).ok_or(EvtchnError::Inval)?;
         let state = chn.state.read();
         if caller.abi() == crate::Abi::TwoLevel {
@@ -112,7 +119,12 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     ///
     /// Errors: `-ESRCH`, `-EINVAL` (invalid port), `-EPERM` (not allowed on
     /// `dom`), or the policy's refusal.
-    pub fn status(&self, caller: &Domain, dom: DomId, port: EvtchnPort) -> Result<ChannelStatus, EvtchnError> {
+    pub fn status(
+        &self,
+        caller: &Domain,
+        dom: DomId,
+        port: EvtchnPort,
+    ) -> Result<ChannelStatus, EvtchnError> {
         let d = self.lookup(caller, dom)?;
         let chn = d.channel(port.0).ok_or(EvtchnError::Inval)?;
         let _locked = d.event_lock.lock();
@@ -144,7 +156,12 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     ///
     /// Errors: `-ENOENT` (no such vCPU), `-EINVAL` (invalid port, or a state
     /// fixed to its vCPU).
-    pub fn bind_vcpu(&self, caller: &Domain, port: EvtchnPort, vcpu: u32) -> Result<(), EvtchnError> {
+    pub fn bind_vcpu(
+        &self,
+        caller: &Domain,
+        port: EvtchnPort,
+        vcpu: u32,
+    ) -> Result<(), EvtchnError> {
         caller.vcpu(vcpu).ok_or(EvtchnError::NoEnt)?;
         let chn = caller.channel(port.0).ok_or(EvtchnError::Inval)?;
         let _locked = caller.event_lock.lock();
@@ -170,7 +187,13 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     /// Errors: `-ENOENT` (no such vCPU), `-EINVAL` (offset not 8-byte
     /// aligned or block crossing the page, frame not usable, block already
     /// registered).
-    pub fn init_control(&self, caller: &Domain, vcpu: u32, gfn: Gfn, offset: u32) -> Result<u8, EvtchnError> {
+    pub fn init_control(
+        &self,
+        caller: &Domain,
+        vcpu: u32,
+        gfn: Gfn,
+        offset: u32,
+    ) -> Result<u8, EvtchnError> {
         caller.vcpu(vcpu).ok_or(EvtchnError::NoEnt)?;
         let offset = offset as usize;
         if offset > PAGE_SIZE - FIFO_CONTROL_BLOCK_SIZE || offset % 8 != 0 {
@@ -300,7 +323,10 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
         let state = chn.state.read();
         let cx = self.cx();
         let usable = state.is_usable();
-        Some((usable && cx.is_pending(d, chn), !usable || cx.is_masked(d, chn)))
+        Some((
+            usable && cx.is_pending(d, chn),
+            !usable || cx.is_masked(d, chn),
+        ))
     }
 
     /// `VCPUOP_register_vcpu_info`'s event part: moves `vcpu`'s `vcpu_info`
@@ -310,7 +336,13 @@ impl<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy> EventChannels<M, W, P> {
     ///
     /// Errors: `-ENOENT` (no such vCPU), `-EINVAL` (block crossing the page,
     /// offset not 8-byte aligned, already registered).
-    pub fn register_vcpu_info(&self, d: &Domain, vcpu: u32, mfn: Mfn, offset: u32) -> Result<(), EvtchnError> {
+    pub fn register_vcpu_info(
+        &self,
+        d: &Domain,
+        vcpu: u32,
+        mfn: Mfn,
+        offset: u32,
+    ) -> Result<(), EvtchnError> {
         let v = d.vcpu(vcpu).ok_or(EvtchnError::NoEnt)?;
         let offset = offset as usize;
         if offset > PAGE_SIZE - VCPU_INFO_SIZE || offset % 8 != 0 {

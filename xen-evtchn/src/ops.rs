@@ -13,7 +13,9 @@ use xen_mem::{FrameMemory, Gfn};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::abi::*;
-use crate::{ChannelStatus, Domain, EventChannels, EvtchnError, EvtchnPolicy, EvtchnWorld, PortStatus};
+use crate::{
+    ChannelStatus, Domain, EventChannels, EvtchnError, EvtchnPolicy, EvtchnWorld, PortStatus,
+};
 
 /// `EVTCHNOP_alloc_unbound`: fills `arg.port`.
 pub fn alloc_unbound<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy>(
@@ -222,9 +224,7 @@ where
     let (mut value, _) = T::read_from_prefix(arg).map_err(|_| EvtchnError::Fault)?;
     op(&mut value)?;
     if out {
-        value
-            .write_to_prefix(arg)
-            .map_err(|_| EvtchnError::Fault)?;
+        value.write_to_prefix(arg).map_err(|_| EvtchnError::Fault)?;
     }
     Ok(out)
 }
@@ -252,7 +252,9 @@ pub fn event_channel_op<M: FrameMemory, W: EvtchnWorld, P: EvtchnPolicy>(
         EVTCHNOP_CLOSE => with_arg(arg, false, |a: &mut EvtchnClose| close(ev, caller, a)),
         EVTCHNOP_SEND => with_arg(arg, false, |a: &mut EvtchnSend| send(ev, caller, a)),
         EVTCHNOP_STATUS => with_arg(arg, true, |a| status(ev, caller, a)),
-        EVTCHNOP_BIND_VCPU => with_arg(arg, false, |a: &mut EvtchnBindVcpu| bind_vcpu(ev, caller, a)),
+        EVTCHNOP_BIND_VCPU => with_arg(arg, false, |a: &mut EvtchnBindVcpu| {
+            bind_vcpu(ev, caller, a)
+        }),
         EVTCHNOP_UNMASK => with_arg(arg, false, |a: &mut EvtchnUnmask| unmask(ev, caller, a)),
         EVTCHNOP_RESET | EVTCHNOP_RESET_CONT => with_arg(arg, false, |a: &mut EvtchnReset| {
             reset(ev, caller, a, cmd == EVTCHNOP_RESET_CONT)

@@ -39,11 +39,23 @@ pub(crate) trait PortOps {
     /// `EVTCHNOP_unmask`: clears the mask and re-raises a pending event.
     fn unmask<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel);
     /// Whether the port is pending.
-    fn is_pending<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel) -> bool;
+    fn is_pending<M: FrameMemory, W: EvtchnWorld>(
+        cx: &Cx<'_, M, W>,
+        d: &Domain,
+        chn: &Channel,
+    ) -> bool;
     /// Whether the port is masked.
-    fn is_masked<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel) -> bool;
+    fn is_masked<M: FrameMemory, W: EvtchnWorld>(
+        cx: &Cx<'_, M, W>,
+        d: &Domain,
+        chn: &Channel,
+    ) -> bool;
     /// Whether a freed port is still being cleaned up by the guest.
-    fn is_busy<M: FrameMemory, W: EvtchnWorld>(_cx: &Cx<'_, M, W>, _d: &Domain, _chn: &Channel) -> bool {
+    fn is_busy<M: FrameMemory, W: EvtchnWorld>(
+        _cx: &Cx<'_, M, W>,
+        _d: &Domain,
+        _chn: &Channel,
+    ) -> bool {
         false
     }
     /// `EVTCHNOP_set_priority`.
@@ -85,7 +97,12 @@ impl<M: FrameMemory, W: EvtchnWorld> Cx<'_, M, W> {
     pub fn is_busy(&self, d: &Domain, chn: &Channel) -> bool {
         dispatch!(d, is_busy(self, d, chn))
     }
-    pub fn set_priority(&self, d: &Domain, chn: &Channel, priority: u32) -> Result<(), EvtchnError> {
+    pub fn set_priority(
+        &self,
+        d: &Domain,
+        chn: &Channel,
+        priority: u32,
+    ) -> Result<(), EvtchnError> {
         dispatch!(d, set_priority(chn, priority))
     }
 

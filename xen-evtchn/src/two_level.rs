@@ -57,7 +57,10 @@ impl PortOps for TwoLevel {
         };
         let si = d.shared_info;
         // 1. Edge: nothing more to do if it was already pending.
-        match cx.mem.fetch_or::<u64>(si, SHARED_INFO_EVTCHN_PENDING + word, bit) {
+        match cx
+            .mem
+            .fetch_or::<u64>(si, SHARED_INFO_EVTCHN_PENDING + word, bit)
+        {
             Ok(old) if old & bit == 0 => {}
             _ => return,
         }
@@ -103,13 +106,21 @@ impl PortOps for TwoLevel {
         }
     }
 
-    fn is_pending<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel) -> bool {
+    fn is_pending<M: FrameMemory, W: EvtchnWorld>(
+        cx: &Cx<'_, M, W>,
+        d: &Domain,
+        chn: &Channel,
+    ) -> bool {
         word_bit(chn.port).is_some_and(|(word, bit)| {
             matches!(cx.mem.load::<u64>(d.shared_info, SHARED_INFO_EVTCHN_PENDING + word), Ok(p) if p & bit != 0)
         })
     }
 
-    fn is_masked<M: FrameMemory, W: EvtchnWorld>(cx: &Cx<'_, M, W>, d: &Domain, chn: &Channel) -> bool {
+    fn is_masked<M: FrameMemory, W: EvtchnWorld>(
+        cx: &Cx<'_, M, W>,
+        d: &Domain,
+        chn: &Channel,
+    ) -> bool {
         word_bit(chn.port).is_none_or(|(word, bit)| {
             cx.mem
                 .load::<u64>(d.shared_info, SHARED_INFO_EVTCHN_MASK + word)

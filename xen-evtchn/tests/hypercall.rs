@@ -67,7 +67,11 @@ fn full_round_trip_through_bytes() {
     assert_eq!(s.status, EVTCHNSTAT_INTERDOMAIN);
     assert_eq!(ops::status_dom(&s), D1);
     assert_eq!(ops::status_port(&s), a.port);
-    assert_eq!(&s.u[2..4], &[0xee, 0xee], "padding left as the guest passed it");
+    assert_eq!(
+        &s.u[2..4],
+        &[0xee, 0xee],
+        "padding left as the guest passed it"
+    );
 
     let mut send = EvtchnSend { port: b.local_port };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_SEND, &mut send), 0);
@@ -85,22 +89,46 @@ fn full_round_trip_through_bytes() {
         ..Default::default()
     };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_STATUS, &mut s), 0);
-    assert_eq!((s.status, s.vcpu, ops::status_irq(&s)), (EVTCHNSTAT_VIRQ, 1, VIRQ_TIMER));
-    assert_eq!(call(&ev, &d[0], EVTCHNOP_BIND_VIRQ, &mut v), E::Exist.errno());
+    assert_eq!(
+        (s.status, s.vcpu, ops::status_irq(&s)),
+        (EVTCHNSTAT_VIRQ, 1, VIRQ_TIMER)
+    );
+    assert_eq!(
+        call(&ev, &d[0], EVTCHNOP_BIND_VIRQ, &mut v),
+        E::Exist.errno()
+    );
 
-    let mut ipi = EvtchnBindIpi { vcpu: 1, port: EvtchnPort(0) };
+    let mut ipi = EvtchnBindIpi {
+        vcpu: 1,
+        port: EvtchnPort(0),
+    };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_BIND_IPI, &mut ipi), 0);
-    let mut bv = EvtchnBindVcpu { port: ipi.port, vcpu: 0 };
+    let mut bv = EvtchnBindVcpu {
+        port: ipi.port,
+        vcpu: 0,
+    };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_BIND_VCPU, &mut bv), -22);
     let mut um = EvtchnUnmask { port: ipi.port };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_UNMASK, &mut um), 0);
-    let mut pr = EvtchnSetPriority { port: ipi.port, priority: 1 };
+    let mut pr = EvtchnSetPriority {
+        port: ipi.port,
+        priority: 1,
+    };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_SET_PRIORITY, &mut pr), -38);
-    let mut pirq = EvtchnBindPirq { pirq: 1, flags: BIND_PIRQ_WILL_SHARE, port: EvtchnPort(0) };
+    let mut pirq = EvtchnBindPirq {
+        pirq: 1,
+        flags: BIND_PIRQ_WILL_SHARE,
+        port: EvtchnPort(0),
+    };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_BIND_PIRQ, &mut pirq), -22);
 
     ev.add_guest_frame(D0, xen_mem::Gfn(7)).unwrap();
-    let mut ic = EvtchnInitControl { control_gfn: 7, offset: 0, vcpu: 0, ..Default::default() };
+    let mut ic = EvtchnInitControl {
+        control_gfn: 7,
+        offset: 0,
+        vcpu: 0,
+        ..Default::default()
+    };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_INIT_CONTROL, &mut ic), 0);
     assert_eq!(ic.link_bits, 17);
     let mut ea = EvtchnExpandArray { array_gfn: 7 };
@@ -112,7 +140,10 @@ fn full_round_trip_through_bytes() {
     assert_eq!(call(&ev, &d[0], EVTCHNOP_CLOSE, &mut c), -22);
     let mut r = EvtchnReset { dom: DomId::SELF };
     assert_eq!(call(&ev, &d[0], EVTCHNOP_RESET, &mut r), 0);
-    assert_eq!(call(&ev, &d[0], EVTCHNOP_RESET_CONT, &mut r), E::Busy.errno());
+    assert_eq!(
+        call(&ev, &d[0], EVTCHNOP_RESET_CONT, &mut r),
+        E::Busy.errno()
+    );
 }
 
 #[test]
@@ -120,7 +151,13 @@ fn unknown_commands_and_short_arguments() {
     let (ev, d) = system(1, 1, 1023);
     let mut buf = [0u8; 64];
     assert_eq!(event_channel_op(&ev, &d[0], 15, &mut buf), Err(E::NoSys));
-    assert_eq!(event_channel_op(&ev, &d[0], u32::MAX, &mut buf), Err(E::NoSys));
-    assert_eq!(event_channel_op(&ev, &d[0], EVTCHNOP_STATUS, &mut buf[..23]), Err(E::Fault));
+    assert_eq!(
+        event_channel_op(&ev, &d[0], u32::MAX, &mut buf),
+        Err(E::NoSys)
+    );
+    assert_eq!(
+        event_channel_op(&ev, &d[0], EVTCHNOP_STATUS, &mut buf[..23]),
+        Err(E::Fault)
+    );
     assert_eq!(ops::rc(&Err(E::Fault)), -14);
 }

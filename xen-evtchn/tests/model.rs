@@ -71,7 +71,11 @@ impl Model {
     }
 
     fn dom(&self, caller: usize, id: u16) -> Result<usize, E> {
-        let id = if id == DomId::SELF.0 { caller as u16 } else { id };
+        let id = if id == DomId::SELF.0 {
+            caller as u16
+        } else {
+            id
+        };
         if (id as usize) < NDOMS {
             Ok(id as usize)
         } else {
@@ -127,7 +131,11 @@ impl Model {
         if c != d && c != 0 {
             return Err(E::Perm);
         }
-        let remote = if remote == DomId::SELF.0 { c as u16 } else { remote };
+        let remote = if remote == DomId::SELF.0 {
+            c as u16
+        } else {
+            remote
+        };
         self.d[d].ports[port as usize] = (St::Unbound(remote), 0);
         Ok(EvtchnPort(port))
     }

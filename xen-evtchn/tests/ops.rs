@@ -78,9 +78,21 @@ fn bind_interdomain_errors() {
     assert_eq!(ev.bind_interdomain(&d[0], DomId(9), pb), Err(E::Srch));
     // Allocated for domain 2, not 0.
     assert_eq!(ev.bind_interdomain(&d[0], D1, pb), Err(E::Inval));
-    assert_eq!(ev.bind_interdomain(&d[0], D1, p(5)), Err(E::Inval), "free port");
-    assert_eq!(ev.bind_interdomain(&d[0], D1, p(100_000)), Err(E::Inval), "invalid port");
-    assert_eq!(ev.bind_interdomain(&d[0], D1, p(0)), Err(E::Inval), "reserved port");
+    assert_eq!(
+        ev.bind_interdomain(&d[0], D1, p(5)),
+        Err(E::Inval),
+        "free port"
+    );
+    assert_eq!(
+        ev.bind_interdomain(&d[0], D1, p(100_000)),
+        Err(E::Inval),
+        "invalid port"
+    );
+    assert_eq!(
+        ev.bind_interdomain(&d[0], D1, p(0)),
+        Err(E::Inval),
+        "reserved port"
+    );
     // Failed binds leave nothing allocated.
     assert_eq!(d[0].active_ports(), 0);
     // Domain 2 can bind; a second bind of the same port fails.
@@ -192,11 +204,23 @@ fn bind_virq_classes() {
     let t1 = ev.bind_virq(&d[0], VIRQ_TIMER, 1).unwrap();
     assert_eq!(ev.bind_virq(&d[0], VIRQ_TIMER, 1), Err(E::Exist));
     let t0 = ev.bind_virq(&d[0], VIRQ_TIMER, 0).unwrap();
-    assert_eq!(ev.bind_virq(&d[0], VIRQ_CONSOLE, 1), Err(E::Inval), "global on vcpu 1");
-    assert_eq!(ev.bind_virq(&d[0], VIRQ_ARGO, 1), Err(E::Inval), "per-domain on vcpu 1");
+    assert_eq!(
+        ev.bind_virq(&d[0], VIRQ_CONSOLE, 1),
+        Err(E::Inval),
+        "global on vcpu 1"
+    );
+    assert_eq!(
+        ev.bind_virq(&d[0], VIRQ_ARGO, 1),
+        Err(E::Inval),
+        "per-domain on vcpu 1"
+    );
     assert_eq!(ev.bind_virq(&d[0], NR_VIRQS, 0), Err(E::Inval));
     assert_eq!(ev.bind_virq(&d[0], VIRQ_TIMER, 2), Err(E::NoEnt));
-    assert_eq!(ev.bind_virq(&d[0], VIRQ_CONSOLE, 2), Err(E::Inval), "vcpu checked after class");
+    assert_eq!(
+        ev.bind_virq(&d[0], VIRQ_CONSOLE, 2),
+        Err(E::Inval),
+        "vcpu checked after class"
+    );
     let con = ev.bind_virq(&d[0], VIRQ_CONSOLE, 0).unwrap();
     let argo = ev.bind_virq(&d[0], VIRQ_ARGO, 0).unwrap();
     assert_eq!(
@@ -234,7 +258,10 @@ fn global_virq_handler_moves_delivery() {
     let p0 = ev.bind_virq(&d[0], VIRQ_DOM_EXC, 0).unwrap();
     let p1 = ev.bind_virq(&d[1], VIRQ_DOM_EXC, 0).unwrap();
     assert_eq!(ev.set_global_virq_handler(D1, VIRQ_TIMER), Err(E::Inval));
-    assert_eq!(ev.set_global_virq_handler(DomId(9), VIRQ_DOM_EXC), Err(E::Inval));
+    assert_eq!(
+        ev.set_global_virq_handler(DomId(9), VIRQ_DOM_EXC),
+        Err(E::Inval)
+    );
     ev.set_global_virq_handler(D1, VIRQ_DOM_EXC).unwrap();
     ev.send_global_virq(VIRQ_DOM_EXC);
     assert!(pending2l(&ev, &d[1], p1));
@@ -277,7 +304,10 @@ fn bind_pirq_through_the_world() {
     let port = ev.bind_pirq(&d[0], 5, true).unwrap();
     assert_eq!(world(&ev).pirq_port(D0, 5), Some(port));
     assert_eq!(ev.bind_pirq(&d[0], 5, false), Err(E::Exist));
-    assert_eq!(ev.status(&d[0], D0, port).unwrap().status, PortStatus::Pirq(5));
+    assert_eq!(
+        ev.status(&d[0], D0, port).unwrap().status,
+        PortStatus::Pirq(5)
+    );
     ev.send_pirq(&d[0], port);
     assert!(pending2l(&ev, &d[0], port));
     ev.bind_vcpu(&d[0], port, 1).unwrap();
@@ -294,10 +324,17 @@ fn status_errors() {
     assert_eq!(ev.status(&d[0], DomId(5), port), Err(E::Srch));
     assert_eq!(ev.status(&d[0], D0, p(64)), Err(E::Inval));
     assert_eq!(ev.status(&d[1], D0, port), Err(E::Perm));
-    assert_eq!(ev.status(&d[1], D0, p(64)), Err(E::Inval), "port checked before permission");
+    assert_eq!(
+        ev.status(&d[1], D0, p(64)),
+        Err(E::Inval),
+        "port checked before permission"
+    );
     world(&ev).set_privileged(D1, true);
     assert!(ev.status(&d[1], D0, port).is_ok());
-    assert_eq!(ev.status(&d[0], D0, p(0)).unwrap().status, PortStatus::Closed);
+    assert_eq!(
+        ev.status(&d[0], D0, p(0)).unwrap().status,
+        PortStatus::Closed
+    );
 }
 
 #[test]
@@ -398,7 +435,11 @@ fn fifo_lifts_the_2level_limit() {
     let port = ev.bind_ipi(&d[0], 0).unwrap();
     assert_eq!(port, p(5000));
     ev.send(&d[0], port).unwrap();
-    assert_eq!(ev.port_pending_masked(&d[0], port), Some((true, true)), "new words start masked");
+    assert_eq!(
+        ev.port_pending_masked(&d[0], port),
+        Some((true, true)),
+        "new words start masked"
+    );
 }
 
 #[test]
@@ -406,14 +447,30 @@ fn fifo_setup_errors() {
     let (ev, d) = system(1, 2, 1023);
     assert_eq!(ev.expand_array(&d[0], Gfn(1)), Err(E::OpNotSupp));
     assert_eq!(ev.init_control(&d[0], 2, Gfn(1), 0), Err(E::NoEnt));
-    assert_eq!(ev.init_control(&d[0], 0, Gfn(1), 4), Err(E::Inval), "misaligned");
-    assert_eq!(ev.init_control(&d[0], 0, Gfn(1), 4096 - 64), Err(E::Inval), "crosses page");
-    assert_eq!(ev.init_control(&d[0], 0, Gfn(1), 0), Err(E::Inval), "unmapped gfn");
+    assert_eq!(
+        ev.init_control(&d[0], 0, Gfn(1), 4),
+        Err(E::Inval),
+        "misaligned"
+    );
+    assert_eq!(
+        ev.init_control(&d[0], 0, Gfn(1), 4096 - 64),
+        Err(E::Inval),
+        "crosses page"
+    );
+    assert_eq!(
+        ev.init_control(&d[0], 0, Gfn(1), 0),
+        Err(E::Inval),
+        "unmapped gfn"
+    );
     assert_eq!(d[0].abi(), Abi::TwoLevel);
     ev.add_guest_frame(D0, Gfn(1)).unwrap();
     assert_eq!(ev.init_control(&d[0], 0, Gfn(1), 4096 - 72), Ok(17));
     assert_eq!(d[0].abi(), Abi::Fifo);
-    assert_eq!(ev.init_control(&d[0], 0, Gfn(1), 0), Err(E::Inval), "already registered");
+    assert_eq!(
+        ev.init_control(&d[0], 0, Gfn(1), 0),
+        Err(E::Inval),
+        "already registered"
+    );
     assert_eq!(ev.expand_array(&d[0], Gfn(99)), Err(E::Inval));
     assert_eq!(world(&ev).frame_refs(D0), 1);
 }
@@ -514,7 +571,9 @@ fn switching_to_fifo_keeps_pending_events() {
     let page = ev.add_guest_frame(D0, Gfn(0x200)).unwrap();
     g.add_page(ev.memory(), page);
     // Unmasked in the new array: the carried-over event is linked on expand.
-    ev.memory().store::<u32>(page, ipi.0 as usize * 4, 0).unwrap();
+    ev.memory()
+        .store::<u32>(page, ipi.0 as usize * 4, 0)
+        .unwrap();
     ev.expand_array(&d[0], Gfn(0x200)).unwrap();
     let mut seen = vec![];
     g.scan(ev.memory(), 10, |p| seen.push(p));
@@ -533,12 +592,19 @@ fn register_vcpu_info_moves_the_upcall_words() {
     assert_eq!(world(&ev).kicks(D0, 35), 0);
     let mfn = ev.memory().alloc_frame().unwrap();
     assert_eq!(ev.register_vcpu_info(&d[0], 35, mfn, 12), Err(E::Inval));
-    assert_eq!(ev.register_vcpu_info(&d[0], 35, mfn, 4096 - 56), Err(E::Inval));
+    assert_eq!(
+        ev.register_vcpu_info(&d[0], 35, mfn, 4096 - 56),
+        Err(E::Inval)
+    );
     assert_eq!(ev.register_vcpu_info(&d[0], 41, mfn, 0), Err(E::NoEnt));
     ev.register_vcpu_info(&d[0], 35, mfn, 128).unwrap();
     assert_eq!(world(&ev).kicks(D0, 35), 1);
     assert_eq!(ev.memory().load::<u64>(mfn, 136).unwrap(), u64::MAX);
-    assert_eq!(ev.register_vcpu_info(&d[0], 35, mfn, 256), Err(E::Inval), "once only");
+    assert_eq!(
+        ev.register_vcpu_info(&d[0], 35, mfn, 256),
+        Err(E::Inval),
+        "once only"
+    );
     // Now events reach it.
     let g = guest2l(&d[0], 35);
     g.scan(ev.memory(), 2, |_| ());
@@ -559,9 +625,17 @@ fn destroy_domain_unbinds_peers_and_releases_frames() {
         ev.status(&d[0], D0, pa).unwrap().status,
         PortStatus::Unbound { remote: D1 }
     );
-    assert_eq!(ev.bind_ipi(&d[1], 0), Err(E::Inval), "dying domain gets no port");
+    assert_eq!(
+        ev.bind_ipi(&d[1], 0),
+        Err(E::Inval),
+        "dying domain gets no port"
+    );
     assert_eq!(ev.status(&d[0], D1, pa), Err(E::Srch));
-    assert_eq!(std::sync::Arc::strong_count(&d[1]), 1, "no binding keeps it alive");
+    assert_eq!(
+        std::sync::Arc::strong_count(&d[1]),
+        1,
+        "no binding keeps it alive"
+    );
 }
 
 #[test]

@@ -65,7 +65,11 @@ fn check_consistent(ev: &HostEventChannels, doms: &[Arc<Domain>]) {
             if st.status != PortStatus::Closed {
                 active += 1;
             }
-            if let PortStatus::Interdomain { remote, remote_port } = st.status {
+            if let PortStatus::Interdomain {
+                remote,
+                remote_port,
+            } = st.status
+            {
                 let r = ev.domain(remote).expect("peer exists");
                 let back = ev.status(&r, remote, remote_port).unwrap().status;
                 assert_eq!(
@@ -125,7 +129,11 @@ fn hostile_guests_cannot_break_the_engine() {
                 }
                 if rng.below(4) == 0 && !chans.is_empty() {
                     let (peer, pa, pb) = chans.swap_remove(rng.below(chans.len() as u64) as usize);
-                    let _ = if rng.below(2) == 0 { ev.close(&d[0], pa) } else { ev.close(&peer, pb) };
+                    let _ = if rng.below(2) == 0 {
+                        ev.close(&d[0], pa)
+                    } else {
+                        ev.close(&peer, pb)
+                    };
                     let _ = ev.close(&d[0], pa);
                     let _ = ev.close(&peer, pb);
                 }
@@ -180,7 +188,10 @@ fn hostile_guests_cannot_break_the_engine() {
     check_consistent(&ev, &d);
     let mut buf = vec![0u8; PAGE_SIZE];
     ev.memory().read(canary, 0, &mut buf).unwrap();
-    assert!(buf.iter().all(|&b| b == 0x3C), "a frame the engine was not given changed");
+    assert!(
+        buf.iter().all(|&b| b == 0x3C),
+        "a frame the engine was not given changed"
+    );
     // Teardown returns everything.
     for dom in &d {
         ev.destroy_domain(dom).unwrap();
@@ -193,7 +204,13 @@ fn hostile_guests_cannot_break_the_engine() {
 }
 
 /// One side of a ping-pong: waits for its port, answers on it.
-fn pong_2l(ev: &HostEventChannels, d: &Domain, port: EvtchnPort, rounds: u64, serve_first: bool) -> u64 {
+fn pong_2l(
+    ev: &HostEventChannels,
+    d: &Domain,
+    port: EvtchnPort,
+    rounds: u64,
+    serve_first: bool,
+) -> u64 {
     let g: TwoLevelGuest = guest2l(d, 0);
     let mut got = 0;
     if serve_first {
@@ -212,12 +229,21 @@ fn pong_2l(ev: &HostEventChannels, d: &Domain, port: EvtchnPort, rounds: u64, se
             continue;
         }
         assert!(Instant::now() < deadline, "lost wakeup after {got} rounds");
-        kicks = ev.world().wait_for_kick(d.id(), 0, kicks, Duration::from_millis(5));
+        kicks = ev
+            .world()
+            .wait_for_kick(d.id(), 0, kicks, Duration::from_millis(5));
     }
     got
 }
 
-fn pong_fifo(ev: &HostEventChannels, d: &Domain, g: &mut FifoGuest, port: EvtchnPort, rounds: u64, serve_first: bool) -> u64 {
+fn pong_fifo(
+    ev: &HostEventChannels,
+    d: &Domain,
+    g: &mut FifoGuest,
+    port: EvtchnPort,
+    rounds: u64,
+    serve_first: bool,
+) -> u64 {
     let mut got = 0;
     if serve_first {
         ev.send(d, port).unwrap();
@@ -235,7 +261,9 @@ fn pong_fifo(ev: &HostEventChannels, d: &Domain, g: &mut FifoGuest, port: Evtchn
             continue;
         }
         assert!(Instant::now() < deadline, "lost wakeup after {got} rounds");
-        kicks = ev.world().wait_for_kick(d.id(), 0, kicks, Duration::from_millis(5));
+        kicks = ev
+            .world()
+            .wait_for_kick(d.id(), 0, kicks, Duration::from_millis(5));
     }
     got
 }
@@ -274,4 +302,3 @@ fn ping_pong_loses_no_wakeup_fifo() {
     });
     assert_eq!(d[0].abi(), Abi::Fifo);
 }
-

@@ -75,7 +75,10 @@ fn xsa_47_policy_refusal_leaves_no_dangling_port() {
     assert_eq!(ev.alloc_unbound(&d[2], DomId::SELF, D0), Err(E::Acces));
     assert_eq!(d[0].active_ports(), 63);
     assert_eq!(d[2].active_ports(), 0);
-    assert_eq!(ev.status(&d[0], D0, p(64)).unwrap().status, xen_evtchn::PortStatus::Closed);
+    assert_eq!(
+        ev.status(&d[0], D0, p(64)).unwrap().status,
+        xen_evtchn::PortStatus::Closed
+    );
     assert_eq!(
         ev.status(&d[1], D1, pb).unwrap().status,
         xen_evtchn::PortStatus::Unbound { remote: D0 }
@@ -99,12 +102,17 @@ fn xsa_107_fifo_events_on_vcpus_without_control_block() {
     let page = ev.add_guest_frame(D0, Gfn(2)).unwrap();
     ev.expand_array(&d[0], Gfn(2)).unwrap();
     for port in [to0, to1, to2] {
-        ev.memory().store::<u32>(page, port.0 as usize * 4, 0).unwrap();
+        ev.memory()
+            .store::<u32>(page, port.0 as usize * 4, 0)
+            .unwrap();
         ev.send(&d[0], port).unwrap();
         ev.unmask(&d[0], port).unwrap();
     }
     // Only vCPU 1's event was queued.
-    let mut g = xen_evtchn::guest::FifoGuest::new(FrameLoc { mfn: cb, offset: 0 }, d[0].vcpu_info(1).unwrap());
+    let mut g = xen_evtchn::guest::FifoGuest::new(
+        FrameLoc { mfn: cb, offset: 0 },
+        d[0].vcpu_info(1).unwrap(),
+    );
     g.push_page(page);
     let mut seen = vec![];
     g.scan(ev.memory(), 10, |x| seen.push(x));
@@ -161,7 +169,10 @@ fn xsa_338_valid_ports_stay_valid_across_reset() {
     // Still valid (not -EINVAL from a missing bucket), just closed.
     assert_eq!(ev.unmask(&d[0], last), Ok(()));
     assert_eq!(ev.close(&d[0], last), Err(E::Inval));
-    assert_eq!(ev.status(&d[0], D0, last).unwrap().status, xen_evtchn::PortStatus::Closed);
+    assert_eq!(
+        ev.status(&d[0], D0, last).unwrap().status,
+        xen_evtchn::PortStatus::Closed
+    );
     // And no longer allocatable under 2-level.
     for _ in 1..4096 {
         ev.bind_ipi(&d[0], 0).unwrap();
@@ -222,7 +233,11 @@ fn xsa_342_no_2level_bits_beyond_the_bitmaps() {
     }
     let mut after = vec![0u8; PAGE_SIZE];
     ev.memory().read(si, 0, &mut after).unwrap();
-    assert_eq!(before[3072..], after[3072..], "nothing written past evtchn_mask");
+    assert_eq!(
+        before[3072..],
+        after[3072..],
+        "nothing written past evtchn_mask"
+    );
 }
 
 /// XSA-343: reset raced with sends and binds; state and ABI changed under
@@ -240,7 +255,9 @@ fn xsa_343_reset_races_send_and_bind() {
         // Domain 0 keeps a channel to domain 1 and sends on it.
         s.spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                let Ok(pb) = ev.alloc_unbound(&d[1], D1, D0) else { continue };
+                let Ok(pb) = ev.alloc_unbound(&d[1], D1, D0) else {
+                    continue;
+                };
                 let Ok(pa) = ev.bind_interdomain(&d[0], D1, pb) else {
                     let _ = ev.close(&d[1], pb);
                     continue;
@@ -294,7 +311,10 @@ fn xsa_343_reset_races_send_and_bind() {
     let mut buf = vec![0u8; PAGE_SIZE];
     for f in released {
         ev.memory().read(f, 0, &mut buf).unwrap();
-        assert!(buf.iter().all(|&b| b == POISON), "frame {f:?} written after release");
+        assert!(
+            buf.iter().all(|&b| b == POISON),
+            "frame {f:?} written after release"
+        );
     }
 }
 
@@ -315,7 +335,10 @@ fn xsa_344_reset_and_destroy_are_preemptible() {
         match ev.reset(&d[0], DomId::SELF, resuming) {
             Ok(()) => break,
             Err(E::Restart) => {
-                assert!(before - d[0].active_ports() <= 64, "closed too many in one go");
+                assert!(
+                    before - d[0].active_ports() <= 64,
+                    "closed too many in one go"
+                );
                 resuming = true;
             }
             Err(e) => panic!("{e:?}"),
@@ -356,12 +379,16 @@ fn xsa_358_control_block_published_whole() {
         ev.memory().fill(cb, 0, PAGE_SIZE, 0x5A).unwrap();
         let offset = 8 * (round % 8) as usize + 512;
         // The block itself starts zeroed, as a guest would leave it.
-        ev.memory().fill(cb, offset, FIFO_CONTROL_BLOCK_SIZE, 0).unwrap();
+        ev.memory()
+            .fill(cb, offset, FIFO_CONTROL_BLOCK_SIZE, 0)
+            .unwrap();
         let done = AtomicBool::new(false);
         std::thread::scope(|s| {
             s.spawn(|| {
                 while !done.load(Ordering::Relaxed) {
-                    ev.memory().store::<u32>(page, ipi.0 as usize * 4, 0).unwrap();
+                    ev.memory()
+                        .store::<u32>(page, ipi.0 as usize * 4, 0)
+                        .unwrap();
                     let _ = ev.send(&d[0], ipi);
                 }
             });
@@ -410,7 +437,10 @@ fn xsa_359_event_array_growth_races_send() {
         });
         for &port in &ports {
             let page = pages[port.0 as usize / 1024];
-            let w = ev.memory().load::<u32>(page, (port.0 as usize % 1024) * 4).unwrap();
+            let w = ev
+                .memory()
+                .load::<u32>(page, (port.0 as usize % 1024) * 4)
+                .unwrap();
             assert_ne!(w & (1 << EVTCHN_FIFO_PENDING), 0, "port {port:?} lost");
         }
     }
@@ -429,7 +459,10 @@ fn xsa_496_bind_virq_failure_has_no_side_effects() {
     assert_eq!(ev.bind_virq(&d[1], VIRQ_DOM_EXC, 0), Err(E::NoSpc));
     assert_eq!(ev.bind_virq(&d[1], VIRQ_DEBUG, 0), Err(E::NoSpc));
     ev.send_global_virq(VIRQ_DOM_EXC);
-    assert!(pending2l(&ev, &d[0], dom_exc), "the handler domain still gets it");
+    assert!(
+        pending2l(&ev, &d[0], dom_exc),
+        "the handler domain still gets it"
+    );
     ev.close(&d[1], p(3)).unwrap();
     assert_eq!(ev.bind_virq(&d[1], VIRQ_DEBUG, 0), Ok(p(3)));
 }

@@ -94,7 +94,9 @@ impl BinaryPolicy {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BinaryError {
     /// The buffer ends before a structure that must be there.
-    #[error("binary policy truncated: {what} needs {need} bytes at offset {at}, buffer has {have}")]
+    #[error(
+        "binary policy truncated: {what} needs {need} bytes at offset {at}, buffer has {have}"
+    )]
     Truncated {
         /// The structure being read.
         what: &'static str,

@@ -84,7 +84,10 @@ fn nonzero_cells_read_as_set() {
 #[test]
 fn rejects_damage() {
     let good = sample().to_bytes();
-    assert!(matches!(decode(&good[..20]), Err(BinaryError::Truncated { .. })));
+    assert!(matches!(
+        decode(&good[..20]),
+        Err(BinaryError::Truncated { .. })
+    ));
     let mut b = good.clone();
     b[3] ^= 1;
     assert!(matches!(decode(&b), Err(BinaryError::BadMagic(_))));

@@ -140,7 +140,9 @@ pub enum AcmError {
     #[error("ssidref {0} is outside the active policy")]
     SsidrefOutOfRange(Ssidref),
     /// Starting the domain would run two types of one conflict set.
-    #[error("Chinese Wall conflict in type #{type_index}: domain in conflict set with running domains")]
+    #[error(
+        "Chinese Wall conflict in type #{type_index}: domain in conflict set with running domains"
+    )]
     ChineseWallConflict {
         /// The first conflicting type index.
         type_index: usize,

@@ -241,7 +241,8 @@ impl Engine {
         if let Some((block, row)) = self.tables.chwall(ssidref) {
             self.chwall.remove(block, row);
         }
-        self.sharing.retain(|(a, b, _), _| *a != domid && *b != domid);
+        self.sharing
+            .retain(|(a, b, _), _| *a != domid && *b != domid);
         Ok(ssidref)
     }
 

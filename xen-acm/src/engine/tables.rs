@@ -53,7 +53,10 @@ impl Tables {
     #[inline]
     pub fn chwall(&self, s: Ssidref) -> Option<(&ChwallBlock, usize)> {
         let shift = self.chwall_shift?;
-        Some((self.bin.chwall.as_ref()?, ((s.0 >> shift) & 0xffff) as usize))
+        Some((
+            self.bin.chwall.as_ref()?,
+            ((s.0 >> shift) & 0xffff) as usize,
+        ))
     }
 
     /// The STE block and the row of `s` in it, if the component exists.
@@ -65,9 +68,7 @@ impl Tables {
 
     /// True when `s` has a row in every active component.
     pub fn in_range(&self, s: Ssidref) -> bool {
-        let chwall_ok = self
-            .chwall(s)
-            .is_none_or(|(b, row)| row < b.ssids.rows());
+        let chwall_ok = self.chwall(s).is_none_or(|(b, row)| row < b.ssids.rows());
         let ste_ok = self
             .ste(s)
             .is_none_or(|(b, row)| (row as usize) < b.ssids.rows());

@@ -84,7 +84,10 @@ fn save_restore_and_migration_move_refcounts() {
     assert!(e.domain_migrate_in(DomId(7), vm(B)).is_err());
     e.domain_destroy(DomId(1)).unwrap();
     e.domain_migrate_in(DomId(7), vm(B)).unwrap();
-    assert_eq!(e.domain_destroy(DomId(1)), Err(AcmError::UnknownDomain(DomId(1))));
+    assert_eq!(
+        e.domain_destroy(DomId(1)),
+        Err(AcmError::UnknownDomain(DomId(1)))
+    );
     assert_eq!(
         e.domain_create(DomId(7), vm(B)),
         Err(AcmError::DomainExists(DomId(7)))
@@ -106,7 +109,10 @@ fn ste_sharing_and_resources() {
         Decision::Denied,
         "row 0 carries no type here"
     );
-    assert_eq!(e.may_share(vm(A), Ssidref::from_parts(0, 999)), Decision::Denied);
+    assert_eq!(
+        e.may_share(vm(A), Ssidref::from_parts(0, 999)),
+        Decision::Denied
+    );
 }
 
 #[test]
@@ -118,7 +124,8 @@ fn hooks_and_established_sharing() {
     assert!(!e.may_bind_evtchn(DomId(1), DomId(2)));
     assert!(!e.may_map_grant(DomId(1), DomId(9)), "unknown domain");
     assert!(PermitAll.may_map_grant(DomId(1), DomId(9)));
-    e.establish(SharingKind::EventChannel, DomId(1), DOM0).unwrap();
+    e.establish(SharingKind::EventChannel, DomId(1), DOM0)
+        .unwrap();
     assert_eq!(
         e.establish(SharingKind::GrantMapping, DomId(1), DomId(2)),
         Err(AcmError::SharingDenied(DomId(1), DomId(2)))
@@ -151,7 +158,8 @@ fn dom0_label_bounds_what_runs() {
 fn policy_change_is_atomic() {
     let mut e = engine();
     e.domain_create(DomId(1), vm(A)).unwrap();
-    e.establish(SharingKind::EventChannel, DomId(1), DOM0).unwrap();
+    e.establish(SharingKind::EventChannel, DomId(1), DOM0)
+        .unwrap();
     let before = e.chwall_state().clone();
 
     // Deleting A's index while domain 1 runs is refused.
@@ -187,7 +195,11 @@ fn policy_change_is_atomic() {
     }
     let err = e.change_policy(p, &SsidrefUpdate::default()).unwrap_err();
     assert!(matches!(err, AcmError::Refused(ref v) if v.iter().any(|x| x.code() == 0x100)));
-    assert_eq!(e.policy().version, PolicyVersion::new(1, 1), "old policy kept");
+    assert_eq!(
+        e.policy().version,
+        PolicyVersion::new(1, 1),
+        "old policy kept"
+    );
 }
 
 #[test]

@@ -11,10 +11,10 @@
 //! whose values are strings, numbers, bare words or lists of those, which is
 //! what xm configs contain. Editing keeps every other byte of the file.
 
+use std::format;
 use std::ops::Range;
 use std::string::{String, ToString};
 use std::vec::Vec;
-use std::{format, vec};
 
 /// A parsed value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,7 +160,11 @@ impl DomainConfig {
 
     /// The value assigned to `key` (the last assignment wins, as in Python).
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.items.iter().rev().find(|a| a.key == key).map(|a| &a.value)
+        self.items
+            .iter()
+            .rev()
+            .find(|a| a.key == key)
+            .map(|a| &a.value)
     }
 
     fn get_str(&self, key: &str) -> Option<String> {
@@ -245,8 +249,9 @@ impl DomainConfig {
         if !self.text.is_empty() && !self.text.ends_with('\n') {
             self.text.push('\n');
         }
-        self.text
-            .push_str(&format!("access_control = ['policy={policy},label={label}']\n"));
+        self.text.push_str(&format!(
+            "access_control = ['policy={policy},label={label}']\n"
+        ));
         self.items = parse_items(&self.text);
     }
 }
@@ -258,7 +263,7 @@ pub fn simple_config(name: &str, memory: u64, disks: &[&str]) -> DomainConfig {
         .enumerate()
         .map(|(i, d)| format!("'{d},sda{},w'", i + 1))
         .collect();
-    let lines = vec![
+    let lines = [
         format!("name = \"{name}\""),
         format!("memory = {memory}"),
         format!("disk = [{}]", list.join(", ")),
@@ -291,7 +296,9 @@ mod tests {
     fn label_line_is_added_replaced_and_removed() {
         let mut c = DomainConfig::parse("# dom\nname = 'd'\nmemory = 64\n");
         c.set_access_control("mytest", "A-Bank");
-        assert!(c.text().ends_with("access_control = ['policy=mytest,label=A-Bank']\n"));
+        assert!(c
+            .text()
+            .ends_with("access_control = ['policy=mytest,label=A-Bank']\n"));
         assert_eq!(
             c.access_control(),
             Some(("mytest".to_string(), "A-Bank".to_string()))

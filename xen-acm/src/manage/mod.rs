@@ -115,7 +115,10 @@ impl AcmSystem {
     fn boot_with(policy: CompiledPolicy, boot: bool) -> Result<Self, ManageError> {
         let bootstrap = policy.doc.bootstrap.as_ref().map(|b| b.value.clone());
         let bootstrap = bootstrap.unwrap_or_default();
-        let ssidref = policy.labels.vm_ssidref(&bootstrap).unwrap_or(Ssidref::NULL);
+        let ssidref = policy
+            .labels
+            .vm_ssidref(&bootstrap)
+            .unwrap_or(Ssidref::NULL);
         let engine = Engine::boot(policy.binary.clone(), ssidref).map_err(engine_error)?;
         let dom0 = Domain {
             name: "Domain-0".to_string(),
@@ -283,7 +286,12 @@ impl AcmSystem {
         }
     }
 
-    fn check_label_name(&self, label: &str, policy: Option<&str>, vm: bool) -> Result<(), ManageError> {
+    fn check_label_name(
+        &self,
+        label: &str,
+        policy: Option<&str>,
+        vm: bool,
+    ) -> Result<(), ManageError> {
         let active = self.policy.name();
         if let Some(p) = policy {
             if p != active {

@@ -209,8 +209,11 @@ impl<'a> Lexer<'a> {
     fn error(&self, expected: &str) -> ResourceError {
         let before = &self.s[..self.i.min(self.s.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-        let col = (before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1))
-            as u32
+        let col = (before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)) as u32
             + 1;
         ResourceError::Syntax {
             line,
@@ -315,21 +318,37 @@ mod tests {
             "file:/home/xen/dom_fc5/fedora.fc5.img".into(),
             SecLabel::acm("mytest", "A-Bank"),
         );
-        r.set("phy:/dev/o'dd".into(), SecLabel::acm("p", "x").invalidated());
+        r.set(
+            "phy:/dev/o'dd".into(),
+            SecLabel::acm("p", "x").invalidated(),
+        );
         let text = r.to_file();
         assert!(text.starts_with("resources = {\n    'file:/home/xen/dom_fc5/fedora.fc5.img': ('ACM', 'mytest', 'A-Bank'),\n"));
         assert_eq!(ResourceLabels::parse(&text).unwrap(), r);
 
         let old = "# written by Xen 3.1\nresources = {\n  \"phy:/dev/sda1\" : ( 'mytest' , 'A-Bank' ) ,\n}\n";
         let r = ResourceLabels::parse(old).unwrap();
-        assert_eq!(r.get("phy:/dev/sda1"), Some(&SecLabel::acm("mytest", "A-Bank")));
+        assert_eq!(
+            r.get("phy:/dev/sda1"),
+            Some(&SecLabel::acm("mytest", "A-Bank"))
+        );
         assert!(ResourceLabels::parse("").unwrap().is_empty());
     }
 
     #[test]
     fn file_errors_have_positions() {
         let e = ResourceLabels::parse("resources = {\n  'a': ('x'\n}").unwrap_err();
-        assert!(matches!(e, ResourceError::Syntax { line: 3, col: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                ResourceError::Syntax {
+                    line: 3,
+                    col: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(ResourceLabels::parse("resources = {'a': ('1','2','3','4')}").is_err());
         assert!(ResourceLabels::parse("resources = {} junk").is_err());
     }
@@ -337,7 +356,10 @@ mod tests {
     #[test]
     fn canonical_names() {
         assert_eq!(canonical_resource("phy:hda1").unwrap(), "phy:/dev/hda1");
-        assert_eq!(canonical_resource("tap:qcow:/x.qcow").unwrap(), "tap:qcow:/x.qcow");
+        assert_eq!(
+            canonical_resource("tap:qcow:/x.qcow").unwrap(),
+            "tap:qcow:/x.qcow"
+        );
         assert_eq!(canonical_resource("vlan:42").unwrap(), "vlan:42");
         assert!(canonical_resource("file:relative.img").is_err());
         assert!(canonical_resource("nocolon").is_err());

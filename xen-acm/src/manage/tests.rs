@@ -49,5 +49,8 @@ fn resource_file_round_trips_through_the_system() {
     assert!(text.contains("'phy:/dev/sda1': ('ACM', 'mytest', 'B-Bank')"));
     let mut t = AcmSystem::boot();
     t.load_resource_file(&text).unwrap();
-    assert_eq!(t.getlabel_res("phy:/dev/sda1").unwrap(), "ACM:mytest:B-Bank");
+    assert_eq!(
+        t.getlabel_res("phy:/dev/sda1").unwrap(),
+        "ACM:mytest:B-Bank"
+    );
 }

@@ -67,7 +67,10 @@ pub fn check_update_header(old: &CompiledPolicy, new: &CompiledPolicy) -> Result
 }
 
 /// Steps 2 and 3: checks renames and computes the index update.
-pub fn plan_indexes(old: &CompiledPolicy, new: &CompiledPolicy) -> Result<SsidrefUpdate, ManageError> {
+pub fn plan_indexes(
+    old: &CompiledPolicy,
+    new: &CompiledPolicy,
+) -> Result<SsidrefUpdate, ManageError> {
     let mut errs = Vec::new();
     for l in &new.doc.vm_labels {
         if let Some(f) = &l.from {
@@ -124,7 +127,11 @@ fn vm_renames(p: &CompiledPolicy) -> HashMap<&str, &str> {
     p.doc
         .vm_labels
         .iter()
-        .filter_map(|l| l.from.as_ref().map(|f| (f.value.as_str(), l.name.value.as_str())))
+        .filter_map(|l| {
+            l.from
+                .as_ref()
+                .map(|f| (f.value.as_str(), l.name.value.as_str()))
+        })
         .collect()
 }
 
@@ -132,12 +139,20 @@ fn res_renames(p: &CompiledPolicy) -> HashMap<&str, &str> {
     p.doc
         .res_labels
         .iter()
-        .filter_map(|l| l.from.as_ref().map(|f| (f.value.as_str(), l.name.value.as_str())))
+        .filter_map(|l| {
+            l.from
+                .as_ref()
+                .map(|f| (f.value.as_str(), l.name.value.as_str()))
+        })
         .collect()
 }
 
 /// Step 4 for resources.
-fn relabel_resources(old: &CompiledPolicy, new: &CompiledPolicy, r: &ResourceLabels) -> ResourceLabels {
+fn relabel_resources(
+    old: &CompiledPolicy,
+    new: &CompiledPolicy,
+    r: &ResourceLabels,
+) -> ResourceLabels {
     let renames = res_renames(new);
     let mut out = r.clone();
     for l in out.values_mut() {

@@ -14,7 +14,7 @@ mod error;
 mod parse;
 mod validate;
 
-pub use error::{ErrorKind, Pos, PolicyError, PolicyErrors};
+pub use error::{ErrorKind, PolicyError, PolicyErrors, Pos};
 pub use parse::parse_document;
 pub use validate::validate;
 

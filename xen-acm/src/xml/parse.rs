@@ -221,7 +221,12 @@ impl<'a, 'i> Parser<'a, 'i> {
             match self.text(t)? {
                 Some(s) => out.push(s),
                 None if allow_empty => {}
-                None => return Err(PolicyError::new(self.node_pos(t), ErrorKind::Empty("Type".into()))),
+                None => {
+                    return Err(PolicyError::new(
+                        self.node_pos(t),
+                        ErrorKind::Empty("Type".into()),
+                    ))
+                }
             }
         }
         if k.items.is_empty() {

@@ -74,7 +74,10 @@ fn parses_the_manuals_policies() {
     assert_eq!(from.name.value, "mytest");
     assert_eq!(u.version().to_string(), "1.1");
     let renamed = u.vm_label("A-Bank.SU").unwrap();
-    assert_eq!(renamed.from.as_ref().unwrap().value, "A-Bank.SecurityUnderwriting");
+    assert_eq!(
+        renamed.from.as_ref().unwrap().value,
+        "A-Bank.SecurityUnderwriting"
+    );
 
     let e = parse_policy(EXAMPLE).unwrap();
     assert_eq!(e.name(), "example.test");
@@ -101,7 +104,10 @@ fn undefined_type_in_label_names_line_and_column() {
     assert_eq!(e.pos, Pos::new(31, 29));
     assert!(matches!(e.kind, ErrorKind::UndefinedType { ref name, .. } if name == "Nope"));
     let msg = e.to_string();
-    assert!(msg.starts_with("31:29: VM label \"L\" uses undefined STE type \"Nope\""), "{msg}");
+    assert!(
+        msg.starts_with("31:29: VM label \"L\" uses undefined STE type \"Nope\""),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -140,7 +146,10 @@ fn malformed_versions() {
         let e = &errs.0[0];
         assert_eq!(e.pos.line, 5, "{bad}: {e}");
         assert!(
-            matches!(e.kind, ErrorKind::MalformedVersion { .. } | ErrorKind::Empty(_)),
+            matches!(
+                e.kind,
+                ErrorKind::MalformedVersion { .. } | ErrorKind::Empty(_)
+            ),
             "{bad}: {e}"
         );
     }
@@ -163,11 +172,15 @@ fn structural_errors() {
     assert!(matches!(e.kind, ErrorKind::ColonInName { .. }));
     let e = one_error(&policy("", "", "1.0").replace(r#"name="xy""#, ""));
     assert!(matches!(e.kind, ErrorKind::MissingAttribute { .. }));
-    let e = one_error(&policy("", "", "1.0").replace("<Type>Y</Type></Conflict>", "<Type>Q</Type></Conflict>"));
+    let e = one_error(
+        &policy("", "", "1.0").replace("<Type>Y</Type></Conflict>", "<Type>Q</Type></Conflict>"),
+    );
     assert!(matches!(e.kind, ErrorKind::UndefinedType { .. }));
     let e = one_error(&policy("stray text", "", "1.0"));
     assert!(matches!(e.kind, ErrorKind::UnexpectedText { .. }));
-    let e = one_error(&policy("", "", "1.0").replace("xmlns=\"http://www.ibm.com\"", "xmlns=\"urn:x\""));
+    let e = one_error(
+        &policy("", "", "1.0").replace("xmlns=\"http://www.ibm.com\"", "xmlns=\"urn:x\""),
+    );
     assert!(matches!(e.kind, ErrorKind::WrongNamespace { .. }));
 }
 
@@ -178,7 +191,10 @@ fn resource_labels_need_one_type() {
         "</SubjectLabels><ObjectLabels><ResourceLabel><Name>R</Name><SimpleTypeEnforcementTypes><Type>R</Type><Type>SM</Type></SimpleTypeEnforcementTypes></ResourceLabel></ObjectLabels>",
     );
     let e = one_error(&text);
-    assert!(matches!(e.kind, ErrorKind::ResourceTypeCount { count: 2, .. }));
+    assert!(matches!(
+        e.kind,
+        ErrorKind::ResourceTypeCount { count: 2, .. }
+    ));
 }
 
 #[test]

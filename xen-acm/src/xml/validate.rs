@@ -105,7 +105,11 @@ pub fn validate(doc: &PolicyDoc) -> Result<(), PolicyErrors> {
     duplicates("STE type", doc.ste_types.iter(), &mut errs);
     duplicates("Chinese Wall type", doc.chwall_types.iter(), &mut errs);
     duplicates("VM label", doc.vm_labels.iter().map(|l| &l.name), &mut errs);
-    duplicates("resource label", doc.res_labels.iter().map(|l| &l.name), &mut errs);
+    duplicates(
+        "resource label",
+        doc.res_labels.iter().map(|l| &l.name),
+        &mut errs,
+    );
     duplicates(
         "VM label rename source",
         doc.vm_labels.iter().filter_map(|l| l.from.as_ref()),

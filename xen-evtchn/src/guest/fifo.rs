@@ -92,7 +92,12 @@ impl FifoGuest {
 
     /// Takes one event off queue `prio`; returns the port if it should be
     /// handled. Clears the ready bit in `ready` when the queue drained.
-    fn consume_one<M: FrameMemory>(&mut self, mem: &M, prio: usize, ready: &mut u32) -> Option<EvtchnPort> {
+    fn consume_one<M: FrameMemory>(
+        &mut self,
+        mem: &M,
+        prio: usize,
+        ready: &mut u32,
+    ) -> Option<EvtchnPort> {
         let mut head = self.heads[prio];
         if head == 0 {
             let at = self.control.at(FIFO_CONTROL_HEAD + 4 * prio);
@@ -123,11 +128,19 @@ impl FifoGuest {
     /// one after clearing its PENDING bit. Takes at most `budget` events off
     /// the queues; the rest stay queued and marked ready (call again).
     /// Returns the number handled.
-    pub fn scan<M: FrameMemory>(&mut self, mem: &M, budget: usize, mut handle: impl FnMut(EvtchnPort)) -> usize {
+    pub fn scan<M: FrameMemory>(
+        &mut self,
+        mem: &M,
+        budget: usize,
+        mut handle: impl FnMut(EvtchnPort),
+    ) -> usize {
         let up = self.vcpu_info.at(VCPU_INFO_UPCALL_PENDING);
         let _ = mem.store::<u8>(up.mfn, up.offset, 0);
         let ready_at = self.control.at(FIFO_CONTROL_READY);
-        let take_ready = |mem: &M| mem.fetch_and::<u32>(ready_at.mfn, ready_at.offset, 0).unwrap_or(0);
+        let take_ready = |mem: &M| {
+            mem.fetch_and::<u32>(ready_at.mfn, ready_at.offset, 0)
+                .unwrap_or(0)
+        };
         let mut ready = take_ready(mem) & 0xffff;
         let mut handled = 0;
         let mut steps = 0;
@@ -161,7 +174,12 @@ impl FifoGuest {
     /// is pending (waiting while the hypervisor holds the word BUSY); a
     /// pending port needs `EVTCHNOP_unmask` so the hypervisor links it, and
     /// `hypercall` is called for that.
-    pub fn unmask<M: FrameMemory>(&self, mem: &M, port: EvtchnPort, hypercall: impl FnOnce(EvtchnPort)) {
+    pub fn unmask<M: FrameMemory>(
+        &self,
+        mem: &M,
+        port: EvtchnPort,
+        hypercall: impl FnOnce(EvtchnPort),
+    ) {
         let Some(w) = self.word(port) else {
             return;
         };

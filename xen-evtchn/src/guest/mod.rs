@@ -73,7 +73,10 @@ impl Dispatcher {
 impl core::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Dispatcher")
-            .field("ports", &self.handlers.keys().collect::<alloc::vec::Vec<_>>())
+            .field(
+                "ports",
+                &self.handlers.keys().collect::<alloc::vec::Vec<_>>(),
+            )
             .field("unhandled", &self.unhandled)
             .finish()
     }

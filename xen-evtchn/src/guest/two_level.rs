@@ -41,7 +41,12 @@ impl TwoLevelGuest {
     /// clearing each port's pending bit before calling `handle` (edge
     /// semantics). Repeats while new upcalls arrive, at most `rounds` times.
     /// Returns the number of ports handled.
-    pub fn scan<M: FrameMemory>(&self, mem: &M, rounds: u32, mut handle: impl FnMut(EvtchnPort)) -> usize {
+    pub fn scan<M: FrameMemory>(
+        &self,
+        mem: &M,
+        rounds: u32,
+        mut handle: impl FnMut(EvtchnPort),
+    ) -> usize {
         let si = self.shared_info;
         let up = self.vcpu_info.at(VCPU_INFO_UPCALL_PENDING);
         let sel = self.vcpu_info.at(VCPU_INFO_PENDING_SEL);
@@ -57,8 +62,12 @@ impl TwoLevelGuest {
             while words != 0 {
                 let w = words.trailing_zeros() as usize;
                 words &= words - 1;
-                let pending = mem.load::<u64>(si, SHARED_INFO_EVTCHN_PENDING + w * 8).unwrap_or(0);
-                let mask = mem.load::<u64>(si, SHARED_INFO_EVTCHN_MASK + w * 8).unwrap_or(!0);
+                let pending = mem
+                    .load::<u64>(si, SHARED_INFO_EVTCHN_PENDING + w * 8)
+                    .unwrap_or(0);
+                let mask = mem
+                    .load::<u64>(si, SHARED_INFO_EVTCHN_MASK + w * 8)
+                    .unwrap_or(!0);
                 let mut bits = pending & !mask;
                 while bits != 0 {
                     let b = bits.trailing_zeros();
@@ -102,7 +111,8 @@ impl TwoLevelGuest {
         };
         let si = self.shared_info;
         let _ = mem.fetch_and::<u64>(si, SHARED_INFO_EVTCHN_MASK + w, !bit);
-        let pending = matches!(mem.load::<u64>(si, SHARED_INFO_EVTCHN_PENDING + w), Ok(p) if p & bit != 0);
+        let pending =
+            matches!(mem.load::<u64>(si, SHARED_INFO_EVTCHN_PENDING + w), Ok(p) if p & bit != 0);
         if !pending {
             return false;
         }

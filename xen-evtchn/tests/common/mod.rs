@@ -18,7 +18,12 @@ pub fn system(n: u16, vcpus: u32, max_port: u32) -> (HostEventChannels, Vec<Arc<
     system_frames(n, vcpus, max_port, 512)
 }
 
-pub fn system_frames(n: u16, vcpus: u32, max_port: u32, frames: usize) -> (HostEventChannels, Vec<Arc<Domain>>) {
+pub fn system_frames(
+    n: u16,
+    vcpus: u32,
+    max_port: u32,
+    frames: usize,
+) -> (HostEventChannels, Vec<Arc<Domain>>) {
     let ev = EventChannels::new(HostMemory::new(frames), HostWorld::new(16));
     let doms = (0..n)
         .map(|i| ev.add_host_domain(DomId(i), vcpus, max_port).unwrap())
@@ -31,7 +36,11 @@ pub fn guest2l(d: &Domain, vcpu: u32) -> TwoLevelGuest {
 }
 
 /// A connected pair: port of `a` ↔ port of `b`.
-pub fn connect(ev: &HostEventChannels, a: &Arc<Domain>, b: &Arc<Domain>) -> (EvtchnPort, EvtchnPort) {
+pub fn connect(
+    ev: &HostEventChannels,
+    a: &Arc<Domain>,
+    b: &Arc<Domain>,
+) -> (EvtchnPort, EvtchnPort) {
     let pb = ev.alloc_unbound(b, DomId::SELF, a.id()).unwrap();
     let pa = ev.bind_interdomain(a, b.id(), pb).unwrap();
     (pa, pb)
@@ -60,7 +69,10 @@ pub fn to_fifo(ev: &HostEventChannels, d: &Domain, pages: u32) -> Vec<FifoGuest>
         let gfn = Gfn(0x100 + v as u64);
         let mfn = ev.add_guest_frame(d.id(), gfn).unwrap();
         ev.init_control(d, v, gfn, 64).unwrap();
-        guests.push(FifoGuest::new(FrameLoc { mfn, offset: 64 }, d.vcpu_info(v).unwrap()));
+        guests.push(FifoGuest::new(
+            FrameLoc { mfn, offset: 64 },
+            d.vcpu_info(v).unwrap(),
+        ));
     }
     for i in 0..pages {
         let gfn = Gfn(0x200 + i as u64);
