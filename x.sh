@@ -12,7 +12,10 @@ cd "$(dirname "$0")"
 #   libxen-dev      Xen 4.17 public headers: ground truth for the ABI cross-check
 #   xenstore-utils  Debian's xenstore-* clients: peers of our xenstored
 #   gcc             compiles the C side of the ABI cross-check
-APT_PACKAGES=(libxen-dev xenstore-utils gcc)
+#   qemu-system-x86 boots xen-hv (TCG emulates AMD SVM with nested paging)
+#   grub-pc-bin grub-common xorriso mtools
+#                   grub-mkrescue: the multiboot2 ISO that boots xen-hv
+APT_PACKAGES=(libxen-dev xenstore-utils gcc qemu-system-x86 grub-pc-bin grub-common xorriso mtools)
 
 need_apt=()
 for p in "${APT_PACKAGES[@]}"; do

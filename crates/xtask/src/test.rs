@@ -21,7 +21,12 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("xen-evtchn", "xen-evtchn", &["--no-default-features"]),
     ("crates/xen-ring", "xen-ring", &["--no-default-features"]),
     ("xen-acm", "xen-acm", &["--no-default-features"]),
+    ("crates/xen-x86", "xen-x86", &[]),
 ];
+
+/// Packages linted for the bare-metal target too: their hardware code only
+/// compiles there.
+const BARE_METAL_CLIPPY: &[&str] = &["xen-x86", "xen-hv"];
 
 /// Runs every gate; true when all passed.
 pub fn run(quick: bool) -> bool {
@@ -46,6 +51,13 @@ pub fn run(quick: bool) -> bool {
         ])),
     );
 
+    let mut bare_clippy = vec!["clippy", "--target", "x86_64-unknown-none"];
+    for p in BARE_METAL_CLIPPY {
+        bare_clippy.extend(["--package", p]);
+    }
+    bare_clippy.extend(["--", "-D", "warnings"]);
+    gate("clippy (bare metal)", status(&mut cargo(&bare_clippy)));
+
     let mut test_cmd = cargo(&["test", "--workspace", "--no-fail-fast"]);
     // The README's test command installs Xen's headers, so the ABI cross-check
     // against them must run rather than skip.
@@ -53,6 +65,8 @@ pub fn run(quick: bool) -> bool {
     // It also installs Debian's xenstore tools and unpacks test-xenstore, so
     // the xenstored compatibility tests must run against them, not skip.
     test_cmd.env("XEN_STORE_REQUIRE_PEERS", "1");
+    // And QEMU with GRUB's tools: xen-hv's boot tests must run.
+    test_cmd.env("XEN_HV_REQUIRE_QEMU", "1");
     let (tests_ok, output) = tee(&mut test_cmd);
     let (passed, failed) = count_results(&output);
     gate("cargo test", tests_ok);

@@ -1,0 +1,294 @@
+//! Start of day on the bare machine: console, boot information, memory,
+//! traps, ACPI, virtualisation support; then the boot domains.
+
+use core::panic::PanicInfo;
+
+use xen_x86::acpi::Platform;
+use xen_x86::boot::{AcpiRoot, BootInfo, Protocol};
+use xen_x86::cmdline::{Options, Warning};
+use xen_x86::console::CONSOLE;
+use xen_x86::memmap::{FrameAllocator, RegionKind, FRAME_SIZE};
+use xen_x86::serial::{Uart, COM1_BASE, COM2_BASE};
+use xen_x86::trap::{TrapFrame, EXCEPTION_NAMES};
+use xen_x86::{power, trap, xlog};
+
+/// Version string printed at boot (the Xen release whose ABI we implement).
+const XEN_VERSION: &str = "4.17.0-xen-rs";
+
+static NOREBOOT: spin::Once<bool> = spin::Once::new();
+static PLATFORM: spin::Once<Platform> = spin::Once::new();
+static FRAMES: spin::Mutex<FrameAllocator> = spin::Mutex::new(FrameAllocator::new());
+
+extern "C" {
+    static __xen_start: u8;
+    static __xen_end: u8;
+}
+
+/// Entered from `xen-x86`'s boot code in long mode on the boot stack.
+#[no_mangle]
+extern "C" fn xen_hv_start(kind: u32, info: u32) -> ! {
+    // Early console with default settings until the command line is read.
+    CONSOLE
+        .lock()
+        .attach(0, uart(COM1_BASE, &Default::default()));
+    trap::set_hook(fatal_trap);
+    trap::init_bsp();
+
+    // SAFETY: `kind`/`info` are exactly what the loader passed; the boot
+    // information is identity-mapped and reserved below before any
+    // allocation.
+    let boot = match unsafe { BootInfo::from_loader(kind, u64::from(info)) } {
+        Ok(b) => b,
+        Err(e) => panic!("unusable boot information: {e:?}"),
+    };
+    let opts = Options::parse(boot.cmdline);
+    NOREBOOT.call_once(|| opts.noreboot);
+    configure_console(&opts);
+
+    banner(&boot, &opts);
+    let ram = memory(&boot);
+    xlog!("System RAM: {}MB ({}kB)", ram >> 20, ram >> 10);
+
+    // SAFETY: firmware tables live in the identity-mapped low 4 GiB.
+    let platform = unsafe {
+        Platform::discover(match boot.acpi {
+            AcpiRoot::Rsdp(a) => Some(a),
+            AcpiRoot::Scan => None,
+        })
+    };
+    let platform = PLATFORM.call_once(|| platform.unwrap_or_default());
+    report_platform(platform);
+    report_svm();
+    xlog!("Using scheduler: SMP Credit Scheduler (credit)");
+
+    let mut modules = boot.modules().peekable();
+    if modules.peek().is_none() {
+        panic!("dom0 kernel not specified. Check bootloader configuration.");
+    }
+    for (i, m) in modules.enumerate() {
+        xlog!(
+            "Module {i}: [{:016x}, {:016x}) {}",
+            m.start,
+            m.end,
+            m.cmdline
+        );
+    }
+    xlog!("*** LOADING DOMAIN 0 ***");
+    xlog!("Domain building is not implemented yet in this build: powering off");
+    shutdown_machine()
+}
+
+/// Powers the machine off (ACPI S5), halting if that is impossible.
+fn shutdown_machine() -> ! {
+    xlog!("Hardware Dom0 shutdown: powering off");
+    if let Some(p) = PLATFORM.get() {
+        power::power_off(p);
+    }
+    xlog!("ACPI power-off failed: halting");
+    power::halt()
+}
+
+fn uart(base: u16, cfg: &xen_x86::cmdline::ComConfig) -> Uart {
+    let mut u = Uart::new(base);
+    u.init(cfg);
+    u
+}
+
+fn configure_console(opts: &Options<'_>) {
+    let mut c = CONSOLE.lock();
+    let mut slot = 0;
+    if opts.console.com1 {
+        c.attach(slot, uart(COM1_BASE, &opts.com1));
+        slot += 1;
+    }
+    if opts.console.com2 {
+        c.attach(slot, uart(COM2_BASE, &Default::default()));
+    }
+}
+
+fn banner(boot: &BootInfo, opts: &Options<'_>) {
+    xlog!(
+        "Xen version {XEN_VERSION} (xen-rs {})",
+        env!("CARGO_PKG_VERSION")
+    );
+    xlog!(
+        "Bootloader: {}",
+        match (boot.protocol, boot.loader) {
+            (Protocol::Multiboot2, "") => "multiboot2",
+            (_, l) => l,
+        }
+    );
+    xlog!("Command line: {}", boot.cmdline);
+    for w in opts.warnings() {
+        match w {
+            Warning::Unknown(k) => xlog!("parameter \"{k}\" unknown!"),
+            Warning::BadValue { name, value } => {
+                xlog!("parameter \"{name}\" has invalid value \"{value}\", rc=-22!")
+            }
+        }
+    }
+    if opts.dropped_warnings() > 0 {
+        xlog!(
+            "({} more bad parameters not shown)",
+            opts.dropped_warnings()
+        );
+    }
+}
+
+/// Prints the e820 and fills the frame allocator; returns usable RAM.
+fn memory(boot: &BootInfo) -> u64 {
+    xlog!("Xen-e820 RAM map:");
+    for r in boot.memory.regions() {
+        let kind = match r.kind {
+            RegionKind::Ram => "usable",
+            RegionKind::Reserved => "reserved",
+            RegionKind::Acpi => "ACPI data",
+            RegionKind::Nvs => "ACPI NVS",
+            RegionKind::Unusable => "unusable",
+            _ => "type ?",
+        };
+        xlog!(" [{:016x}, {:016x}] ({kind})", r.start, r.end - 1);
+    }
+    let ram = boot.memory.ram_bytes();
+    let mut a = FRAMES.lock();
+    a.add_map(&boot.memory);
+    // The first megabyte (real-mode structures, future AP trampolines).
+    a.reserve(0, 0x10_0000);
+    // Linker-script symbols: only their addresses are taken.
+    let (start, end) = (
+        core::ptr::addr_of!(__xen_start) as u64,
+        core::ptr::addr_of!(__xen_end) as u64,
+    );
+    a.reserve(start, end);
+    a.reserve(boot.info_range.0, boot.info_range.1);
+    for m in boot.modules() {
+        a.reserve(m.start, m.end);
+    }
+    xlog!(
+        "Boot allocator: {} free frames ({} MB) after reserving Xen [{start:#x}, {end:#x}) and {} module(s)",
+        a.free_frames(),
+        (a.free_frames() * FRAME_SIZE) >> 20,
+        boot.modules().count()
+    );
+    ram
+}
+
+fn report_platform(p: &Platform) {
+    xlog!(
+        "ACPI: {} CPU(s) enabled, LAPIC at {:#x}, IO-APIC at {}, HPET at {}",
+        p.apic_ids().len(),
+        p.lapic_base,
+        OptHex(p.ioapic_base),
+        OptHex(p.hpet_base)
+    );
+    match (p.pm1a_cnt, p.s5) {
+        (Some(port), Some((a, b))) => {
+            xlog!("ACPI: PM1a control at {port:#x}, S5 sleep type {a}/{b}")
+        }
+        _ => xlog!("ACPI: no S5 power-off found"),
+    }
+}
+
+fn report_svm() {
+    let ext = core::arch::x86_64::__cpuid(0x8000_0001);
+    if ext.ecx & (1 << 2) == 0 {
+        xlog!("HVM: SVM not available: no PVH guests can run on this CPU");
+        return;
+    }
+    // Leaf 0x8000000A exists when SVM is advertised.
+    let svm = core::arch::x86_64::__cpuid(0x8000_000a);
+    xlog!("SVM: Supported advanced features:");
+    if svm.edx & 1 != 0 {
+        xlog!(" - Nested Page Tables (NPT)");
+    }
+    if svm.edx & (1 << 3) != 0 {
+        xlog!(" - Next-RIP Saved");
+    }
+    xlog!("HVM: ASIDs enabled ({} available)", svm.ebx);
+    xlog!("HVM: SVM enabled");
+    if svm.edx & 1 != 0 {
+        xlog!("HVM: Hardware Assisted Paging (HAP) detected");
+    }
+}
+
+struct OptHex(Option<u64>);
+
+impl core::fmt::Display for OptHex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(v) => write!(f, "{v:#x}"),
+            None => f.write_str("none"),
+        }
+    }
+}
+
+fn fatal_trap(frame: &TrapFrame) -> ! {
+    let v = frame.vector as usize;
+    let name = EXCEPTION_NAMES.get(v).copied().unwrap_or("unknown");
+    xlog!("----[ Xen-{XEN_VERSION}  x86_64  xen-rs ]----");
+    xlog!("CPU:    0");
+    xlog!("RIP:    {:04x}:[<{:016x}>]", frame.cs, frame.rip);
+    xlog!("RFLAGS: {:016x}", frame.rflags);
+    xlog!(
+        "rax: {:016x}   rbx: {:016x}   rcx: {:016x}",
+        frame.rax,
+        frame.rbx,
+        frame.rcx
+    );
+    xlog!(
+        "rdx: {:016x}   rsi: {:016x}   rdi: {:016x}",
+        frame.rdx,
+        frame.rsi,
+        frame.rdi
+    );
+    xlog!("rbp: {:016x}   rsp: {:016x}", frame.rbp, frame.rsp);
+    if v == 14 {
+        let cr2 = x86_64::registers::control::Cr2::read_raw();
+        panic!(
+            "FATAL TRAP: vector = {v} ({name})\n[error_code={:04x}] , IN INTERRUPT CONTEXT\nFaulting linear address: {cr2:016x}",
+            frame.error_code
+        );
+    }
+    panic!(
+        "FATAL TRAP: vector = {v} ({name})\n[error_code={:04x}]",
+        frame.error_code
+    )
+}
+
+#[panic_handler]
+fn panic(info: &PanicInfo<'_>) -> ! {
+    x86_64::instructions::interrupts::disable();
+    // A panic while the console lock is held (inside a log line) must still
+    // be reported.
+    if CONSOLE.is_locked() {
+        force_unlock_console();
+    }
+    xlog!("");
+    xlog!("****************************************");
+    xlog!("Panic on CPU 0:");
+    xlog!("{}", info.message());
+    xlog!("****************************************");
+    xlog!("");
+    if NOREBOOT.get().copied().unwrap_or(false) {
+        xlog!("Manual reset required ('noreboot' specified)");
+        power::halt()
+    }
+    xlog!("Reboot in five seconds...");
+    spin_delay_ms(5000);
+    power::reboot(PLATFORM.get());
+    power::halt()
+}
+
+fn force_unlock_console() {
+    // SAFETY: called only from the panic path with interrupts off on the
+    // only running CPU: the lock's holder was interrupted for good.
+    unsafe { CONSOLE.force_unlock() };
+}
+
+/// A crude delay before reboot (no calibrated timer yet): ~1 µs per PIT
+/// port read on real and emulated hardware alike.
+fn spin_delay_ms(ms: u32) {
+    for _ in 0..ms.saturating_mul(1000) {
+        let _ = xen_x86::port::inb(0x80);
+    }
+}
