@@ -27,4 +27,5 @@ pub mod memmap;
 pub mod port;
 pub mod power;
 pub mod serial;
+pub mod svm;
 pub mod trap;
