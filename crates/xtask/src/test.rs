@@ -22,6 +22,7 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("crates/xen-ring", "xen-ring", &["--no-default-features"]),
     ("xen-acm", "xen-acm", &["--no-default-features"]),
     ("crates/xen-x86", "xen-x86", &[]),
+    ("crates/xen-loader", "xen-loader", &[]),
 ];
 
 /// Packages linted for the bare-metal target too: their hardware code only
