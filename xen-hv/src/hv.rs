@@ -12,6 +12,9 @@ use xen_x86::serial::{Uart, COM1_BASE, COM2_BASE};
 use xen_x86::trap::{TrapFrame, EXCEPTION_NAMES};
 use xen_x86::{power, trap, xlog};
 
+use crate::hypercall::Action;
+use crate::vm;
+
 /// Version string printed at boot (the Xen release whose ABI we implement).
 const XEN_VERSION: &str = "4.17.0-xen-rs";
 
@@ -73,14 +76,64 @@ extern "C" fn xen_hv_start(kind: u32, info: u32) -> ! {
             m.cmdline
         );
     }
+    // The firmware leaves the legacy PICs live; nothing here uses them
+    // and a stray timer interrupt would keep interrupting guests.
+    xen_x86::port::outb(0x21, 0xff);
+    xen_x86::port::outb(0xa1, 0xff);
+
     xlog!("*** LOADING DOMAIN 0 ***");
-    xlog!("Domain building is not implemented yet in this build: powering off");
-    shutdown_machine()
+    let Some(kernel) = boot.modules().next().copied() else {
+        panic!("dom0 kernel not specified. Check bootloader configuration.");
+    };
+    let mem = opts.dom0_mem.amount.unwrap_or(DEFAULT_DOM0_MEM);
+    // SAFETY: the module's bytes are identity-mapped and reserved in the
+    // frame allocator, so nothing else writes them.
+    let image = unsafe {
+        core::slice::from_raw_parts(
+            kernel.start as *const u8,
+            (kernel.end - kernel.start) as usize,
+        )
+    };
+    let mut alloc = FRAMES.lock();
+    let mut frames = vm::Frames(&mut alloc);
+    let mut dom0 = match vm::BootDomain::build(&mut frames, 0, image, kernel.cmdline, mem) {
+        Ok(d) => d,
+        Err(e) => panic!("Could not set up DOM0 guest OS: {e}"),
+    };
+    xlog!(
+        "Dom0 has maximum 1 VCPUs, {} MB of RAM",
+        dom0.ram.size >> 20
+    );
+    xlog!("*** Serial input to DOM0 (type 'CTRL-a' three times to switch input)");
+    match dom0.run(&mut frames) {
+        Action::PowerOff => {
+            xlog!("Hardware Dom0 halted: halting machine");
+            shutdown_machine()
+        }
+        Action::Reboot => {
+            xlog!("Hardware Dom0 shutdown: rebooting machine");
+            power::reboot(PLATFORM.get());
+            power::halt()
+        }
+        Action::Crash | Action::Continue => {
+            xlog!("Hardware Dom0 crashed: rebooting machine in 5 seconds.");
+            if NOREBOOT.get().copied().unwrap_or(false) {
+                xlog!("'noreboot' set - not rebooting.");
+                power::halt()
+            }
+            spin_delay_ms(5000);
+            power::reboot(PLATFORM.get());
+            power::halt()
+        }
+    }
 }
+
+/// Default dom0 RAM without `dom0_mem=`.
+const DEFAULT_DOM0_MEM: u64 = 64 << 20;
 
 /// Powers the machine off (ACPI S5), halting if that is impossible.
 fn shutdown_machine() -> ! {
-    xlog!("Hardware Dom0 shutdown: powering off");
+    xlog!("Powering off");
     if let Some(p) = PLATFORM.get() {
         power::power_off(p);
     }

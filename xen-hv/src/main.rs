@@ -7,7 +7,13 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
+mod cpuid;
+#[cfg(target_os = "none")]
 mod hv;
+#[cfg(target_os = "none")]
+mod hypercall;
+#[cfg(target_os = "none")]
+mod vm;
 
 #[cfg(not(target_os = "none"))]
 fn main() {

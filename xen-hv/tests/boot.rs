@@ -40,10 +40,11 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the hypervisor image once per test run.
-fn image() -> &'static Path {
-    static IMAGE: OnceLock<PathBuf> = OnceLock::new();
-    IMAGE.get_or_init(|| {
+/// Builds the hypervisor and the test guests once per test run; returns
+/// the directory holding the bare-metal images.
+fn images() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
         let root = workspace();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
@@ -54,17 +55,29 @@ fn image() -> &'static Path {
                 "--release",
                 "--package",
                 "xen-hv",
+                "--package",
+                "xen-test-guests",
                 "--target",
                 "x86_64-unknown-none",
             ])
             .status()
-            .expect("run cargo build for the bare-metal image");
+            .expect("run cargo build for the bare-metal images");
         assert!(
             status.success(),
-            "building xen-hv for x86_64-unknown-none failed"
+            "building the x86_64-unknown-none images failed"
         );
-        root.join("target/x86_64-unknown-none/release/xen-hv")
+        root.join("target/x86_64-unknown-none/release")
     })
+}
+
+/// The hypervisor image.
+fn image() -> PathBuf {
+    images().join("xen-hv")
+}
+
+/// A test guest kernel.
+fn guest(name: &str) -> PathBuf {
+    images().join(name)
 }
 
 /// A scratch directory for one test.
@@ -181,16 +194,17 @@ fn assert_lines(log: &str, wanted: &[&str]) {
 }
 
 #[test]
-fn boots_from_grub_multiboot2_and_powers_off() {
+fn boots_from_grub_multiboot2_runs_dom0_and_powers_off() {
     if !tools_present(true) {
         return;
     }
     let dir = scratch("grub");
+    let kernel = std::fs::read(guest("test-version")).expect("test guest image");
     let iso = grub_iso(
         &dir,
-        "multiboot2 /boot/xen-hv console=com1 com1=115200,8n1 loglvl=all dom0_mem=256M frobnicate com1=warp\n\
-         module2 /boot/dom0.img root=/dev/ram0 console=hvc0",
-        &[("dom0.img", b"a stand-in for the dom0 kernel")],
+        "multiboot2 /boot/xen-hv console=com1 com1=115200,8n1 loglvl=all dom0_mem=32M frobnicate com1=warp\n\
+         module2 /boot/test-version console=hvc0 xtf-test",
+        &[("test-version", &kernel)],
     );
     let run = qemu(
         &dir,
@@ -203,7 +217,7 @@ fn boots_from_grub_multiboot2_and_powers_off() {
         &[
             "(XEN) Xen version 4.17",
             "(XEN) Bootloader: GRUB",
-            "(XEN) Command line: console=com1 com1=115200,8n1 loglvl=all dom0_mem=256M",
+            "(XEN) Command line: console=com1 com1=115200,8n1 loglvl=all dom0_mem=32M",
             "(XEN) parameter \"frobnicate\" unknown!",
             "(XEN) parameter \"com1\" has invalid value \"warp\"",
             "(XEN) Xen-e820 RAM map:",
@@ -212,15 +226,48 @@ fn boots_from_grub_multiboot2_and_powers_off() {
             "(XEN) ACPI: 2 CPU(s) enabled",
             "(XEN) HVM: SVM enabled",
             "(XEN) HVM: Hardware Assisted Paging (HAP) detected",
-            "root=/dev/ram0 console=hvc0",
-            "(XEN) Hardware Dom0 shutdown: powering off",
+            "console=hvc0 xtf-test",
+            "(XEN) *** LOADING DOMAIN 0 ***",
+            "(XEN) Dom0 has maximum 1 VCPUs, 32 MB of RAM",
+            "Xen version 4.17",
+            "hypercall page: xen_version 4.17",
+            "Test result: SUCCESS",
+            "(XEN) Hardware Dom0 halted: halting machine",
         ],
     );
-    // Every line of the hypervisor's own log carries the prefix.
-    for l in run.log.lines().filter(|l| !l.trim().is_empty()) {
+    // Until dom0 runs, every line is the hypervisor's own, with its prefix.
+    let before_dom0 = run.log.split("*** Serial input to DOM0").next().unwrap();
+    for l in before_dom0.lines().filter(|l| !l.trim().is_empty()) {
         assert!(l.starts_with("(XEN) "), "unprefixed line {l:?}");
     }
-    eprintln!("GRUB boot to power-off: {:?}", run.elapsed);
+    eprintln!("GRUB boot to dom0 power-off: {:?}", run.elapsed);
+}
+
+#[test]
+fn a_dom0_image_that_is_not_pvh_is_refused() {
+    if !tools_present(false) {
+        return;
+    }
+    let dir = scratch("notelf");
+    let module = dir.join("dom0.img");
+    std::fs::write(&module, b"MZ this is not an ELF kernel").unwrap();
+    let run = qemu(
+        &dir,
+        &[
+            "-kernel",
+            image().to_str().unwrap(),
+            "-append",
+            "console=com1",
+            "-initrd",
+            module.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(run.exited, "QEMU did not reset:\n{}", run.log);
+    assert_lines(
+        &run.log,
+        &["(XEN) Could not set up DOM0 guest OS: not an ELF image"],
+    );
 }
 
 #[test]
@@ -229,8 +276,7 @@ fn boots_through_the_pvh_entry() {
         return;
     }
     let dir = scratch("pvh");
-    let module = dir.join("dom0.img");
-    std::fs::write(&module, b"module").unwrap();
+    let module = guest("test-version");
     let run = qemu(
         &dir,
         &[
@@ -250,7 +296,8 @@ fn boots_through_the_pvh_entry() {
             "(XEN) Bootloader: PVH",
             "(XEN) Command line: console=com1 loglvl=all",
             "(XEN) Module 0:",
-            "(XEN) Hardware Dom0 shutdown: powering off",
+            "Test result: SUCCESS",
+            "(XEN) Hardware Dom0 halted: halting machine",
         ],
     );
 }

@@ -23,11 +23,12 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("xen-acm", "xen-acm", &["--no-default-features"]),
     ("crates/xen-x86", "xen-x86", &[]),
     ("crates/xen-loader", "xen-loader", &[]),
+    ("crates/xen-guest", "xen-guest", &[]),
 ];
 
 /// Packages linted for the bare-metal target too: their hardware code only
 /// compiles there.
-const BARE_METAL_CLIPPY: &[&str] = &["xen-x86", "xen-hv"];
+const BARE_METAL_CLIPPY: &[&str] = &["xen-x86", "xen-hv", "xen-guest", "xen-test-guests"];
 
 /// Runs every gate; true when all passed.
 pub fn run(quick: bool) -> bool {
