@@ -7,10 +7,11 @@ use xen_x86::acpi::Platform;
 use xen_x86::boot::{AcpiRoot, BootInfo, Protocol};
 use xen_x86::cmdline::{Options, Warning};
 use xen_x86::console::CONSOLE;
+use xen_x86::lapic::Lapic;
 use xen_x86::memmap::{FrameAllocator, RegionKind, FRAME_SIZE};
 use xen_x86::serial::{Uart, COM1_BASE, COM2_BASE};
 use xen_x86::trap::{TrapFrame, EXCEPTION_NAMES};
-use xen_x86::{power, trap, xlog};
+use xen_x86::{power, smp, trap, xlog};
 
 use crate::hypercall::Action;
 use crate::vm;
@@ -21,6 +22,8 @@ const XEN_VERSION: &str = "4.17.0-xen-rs";
 static NOREBOOT: spin::Once<bool> = spin::Once::new();
 static PLATFORM: spin::Once<Platform> = spin::Once::new();
 static FRAMES: spin::Mutex<FrameAllocator> = spin::Mutex::new(FrameAllocator::new());
+static LAPIC: spin::Once<Lapic> = spin::Once::new();
+static TSC_HZ: spin::Once<u64> = spin::Once::new();
 
 extern "C" {
     static __xen_start: u8;
@@ -61,6 +64,8 @@ extern "C" fn xen_hv_start(kind: u32, info: u32) -> ! {
     };
     let platform = PLATFORM.call_once(|| platform.unwrap_or_default());
     report_platform(platform);
+    let lapic = bring_up_cpus(platform, &opts);
+    LAPIC.call_once(|| lapic);
     report_svm();
     xlog!("Using scheduler: SMP Credit Scheduler (credit)");
 
@@ -124,6 +129,53 @@ extern "C" fn xen_hv_start(kind: u32, info: u32) -> ! {
             spin_delay_ms(5000);
             power::reboot(PLATFORM.get());
             power::halt()
+        }
+    }
+}
+
+/// Enables the boot CPU's local APIC, calibrates its timer and the TSC
+/// against the PIT, and starts the other CPUs (at most `maxcpus`).
+fn bring_up_cpus(p: &Platform, opts: &Options<'_>) -> Lapic {
+    let mut lapic = Lapic::new(p.lapic_base);
+    lapic.enable(trap::VECTOR_SPURIOUS);
+    trap::set_irq_hook(irq);
+    let tsc_hz = lapic.calibrate();
+    TSC_HZ.call_once(|| tsc_hz);
+    xlog!(
+        "Detected {}.{:03} MHz processor.",
+        tsc_hz / 1_000_000,
+        (tsc_hz / 1_000) % 1_000
+    );
+    xlog!("APIC timer: {} kHz", lapic.timer_hz / 1_000);
+    smp::set_ap_hook(ap_idle);
+    let max = opts.maxcpus.map_or(usize::MAX, |m| m.max(1) as usize);
+    // SAFETY: the trampoline page lies in the reserved first megabyte and
+    // the boot page tables map everything the APs touch.
+    let online = unsafe {
+        smp::start_aps(&lapic, p.apic_ids(), max, tsc_hz, |_| {
+            let f = FRAMES.lock().alloc_contiguous(4, 1, 0x100)?;
+            Some((f + 4) * 4096)
+        })
+    };
+    xlog!("Brought up {online} CPUs");
+    lapic
+}
+
+/// Where an application processor waits once it is up.
+fn ap_idle(cpu: usize) -> ! {
+    if let Some(l) = LAPIC.get() {
+        l.enable(trap::VECTOR_SPURIOUS);
+    }
+    let _ = cpu;
+    power::halt()
+}
+
+/// Hardware interrupts: the APIC timer and IPIs are acknowledged (the
+/// exit loop looks at the time itself); spurious ones need no EOI.
+fn irq(vector: u8) {
+    if vector != trap::VECTOR_SPURIOUS {
+        if let Some(l) = LAPIC.get() {
+            l.eoi();
         }
     }
 }

@@ -110,23 +110,43 @@ const IST_NMI: u16 = 1;
 const IST_MCE: u16 = 2;
 const IST_SIZE: usize = 16 * 1024;
 
-static IST_STACKS: spin::Mutex<[[u8; IST_SIZE]; 3]> = spin::Mutex::new([[0; IST_SIZE]; 3]);
-static TSS: spin::Once<TaskStateSegment> = spin::Once::new();
-static GDT: spin::Once<(GlobalDescriptorTable, [SegmentSelector; 3])> = spin::Once::new();
+/// Most CPUs with their own GDT and TSS.
+pub const MAX_CPUS: usize = 8;
+
+/// Vector of the local APIC timer.
+pub const VECTOR_TIMER: u8 = 0xf0;
+/// Vector of the "check your work" IPI between CPUs.
+pub const VECTOR_IPI: u8 = 0xfe;
+/// The local APIC's spurious vector.
+pub const VECTOR_SPURIOUS: u8 = 0xff;
+
+static IST_STACKS: spin::Mutex<[[[u8; IST_SIZE]; 3]; MAX_CPUS]> =
+    spin::Mutex::new([[[0; IST_SIZE]; 3]; MAX_CPUS]);
+static TSS: [spin::Once<TaskStateSegment>; MAX_CPUS] = [const { spin::Once::new() }; MAX_CPUS];
+static GDT: [spin::Once<(GlobalDescriptorTable, [SegmentSelector; 3])>; MAX_CPUS] =
+    [const { spin::Once::new() }; MAX_CPUS];
 static IDT: spin::Once<[Gate; 256]> = spin::Once::new();
 
 /// Installs the GDT (with TSS and IST stacks) and IDT on the boot CPU.
 pub fn init_bsp() {
-    let tss = TSS.call_once(|| {
+    init_cpu(0);
+}
+
+/// Installs CPU `cpu`'s GDT and TSS and the shared IDT on the calling CPU.
+///
+/// # Panics
+/// If `cpu >= MAX_CPUS`.
+pub fn init_cpu(cpu: usize) {
+    let tss = TSS[cpu].call_once(|| {
         let stacks = IST_STACKS.lock();
         let mut tss = TaskStateSegment::new();
-        for (i, s) in stacks.iter().enumerate() {
+        for (i, s) in stacks[cpu].iter().enumerate() {
             let top = VirtAddr::from_ptr(s.as_ptr()) + IST_SIZE as u64;
             tss.interrupt_stack_table[i] = top;
         }
         tss
     });
-    let (gdt, sel) = GDT.call_once(|| {
+    let (gdt, sel) = GDT[cpu].call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         let code = gdt.append(Descriptor::kernel_code_segment());
         let data = gdt.append(Descriptor::kernel_data_segment());
@@ -153,6 +173,9 @@ pub fn init_bsp() {
             };
             idt[v] = Gate::interrupt(addr, sel[0].0, ist as u8);
         }
+        for (&v, &addr) in IRQ_VECTORS.iter().zip(irq_stub_table().iter()) {
+            idt[usize::from(v)] = Gate::interrupt(addr, sel[0].0, 0);
+        }
         idt
     });
     let ptr = DescriptorTablePointer {
@@ -162,6 +185,41 @@ pub fn init_bsp() {
     // SAFETY: the IDT is a static that lives forever and every present
     // gate points at an entry stub.
     unsafe { x86_64::instructions::tables::lidt(&ptr) };
+}
+
+/// The interrupt vectors with handlers (in the order of the stub table).
+pub const IRQ_VECTORS: [u8; 3] = [VECTOR_TIMER, VECTOR_IPI, VECTOR_SPURIOUS];
+
+/// What runs for a hardware interrupt (set by the binary). Runs with
+/// interrupts off; it must acknowledge the APIC itself.
+pub type IrqHook = fn(u8);
+
+static IRQ_HOOK: spin::Once<IrqHook> = spin::Once::new();
+
+/// Sets the interrupt handler.
+pub fn set_irq_hook(h: IrqHook) {
+    IRQ_HOOK.call_once(|| h);
+}
+
+#[no_mangle]
+extern "C" fn xen_x86_irq(vector: u64) {
+    if let Some(h) = IRQ_HOOK.get() {
+        h(vector as u8);
+    }
+}
+
+#[cfg(target_os = "none")]
+fn irq_stub_table() -> [u64; 3] {
+    extern "C" {
+        static xen_x86_irq_stubs: [u64; 3];
+    }
+    // SAFETY: immutable data emitted by the assembly below.
+    unsafe { xen_x86_irq_stubs }
+}
+
+#[cfg(not(target_os = "none"))]
+fn irq_stub_table() -> [u64; 3] {
+    [0; 3]
 }
 
 /// One 16-byte interrupt gate descriptor.
@@ -279,7 +337,45 @@ xen_x86_trap_common:
     call xen_x86_trap
     ud2
 
+    .macro XEN_IRQ_STUB v
+    .balign 16
+xen_x86_irq_stub_\v:
+    push rax
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push r8
+    push r9
+    push r10
+    push r11
+    mov edi, \v
+    call xen_x86_irq
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rax
+    iretq
+    .endm
+
+    .section .text
+    XEN_IRQ_STUB 0xf0
+    XEN_IRQ_STUB 0xfe
+    XEN_IRQ_STUB 0xff
+
     .section .rodata
+    .balign 8
+    .global xen_x86_irq_stubs
+xen_x86_irq_stubs:
+    .quad xen_x86_irq_stub_0xf0
+    .quad xen_x86_irq_stub_0xfe
+    .quad xen_x86_irq_stub_0xff
+
     .balign 8
     .global xen_x86_trap_stubs
 xen_x86_trap_stubs:
