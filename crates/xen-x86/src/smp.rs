@@ -3,7 +3,7 @@
 //! A real-mode trampoline is copied to [`TRAMPOLINE`] (below 1 MiB, as
 //! STARTUP IPIs require); each AP runs it from 16-bit real mode through
 //! 32-bit protected mode into long mode on the boot CPU's page tables,
-//! then calls [`ap_main`] on its own stack with its CPU index. The boot
+//! then calls `ap_main` (then the hook set with [`set_ap_hook`]) on its own stack with its CPU index. The boot
 //! CPU starts one AP at a time (INIT, STARTUP, STARTUP) and waits for it
 //! to check in before the next, as Xen does.
 
