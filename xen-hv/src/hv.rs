@@ -101,10 +101,14 @@ extern "C" fn xen_hv_start(kind: u32, info: u32) -> ! {
     };
     let mut alloc = FRAMES.lock();
     let mut frames = vm::Frames(&mut alloc);
+    let t0 = xen_x86::lapic::rdtsc();
     let mut dom0 = match vm::BootDomain::build(&mut frames, 0, image, kernel.cmdline, mem) {
         Ok(d) => d,
         Err(e) => panic!("Could not set up DOM0 guest OS: {e}"),
     };
+    let cycles = xen_x86::lapic::rdtsc().wrapping_sub(t0);
+    let us = cycles * 1_000_000 / TSC_HZ.get().copied().unwrap_or(1).max(1);
+    xlog!("Dom0 built in {cycles} cycles ({us} us)");
     xlog!(
         "Dom0 has maximum 1 VCPUs, {} MB of RAM",
         dom0.ram.size >> 20

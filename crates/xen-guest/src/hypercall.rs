@@ -47,15 +47,27 @@ pub unsafe fn hypercall(m: Mechanism, nr: u32, a: [u64; 5]) -> i64 {
     ret
 }
 
-/// The mechanism for this CPU (AMD → `VMMCALL`).
+/// 0: not probed yet, 1: `VMMCALL`, 2: `VMCALL`.
+static MECHANISM: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
+/// The mechanism for this CPU (AMD and Hygon → `VMMCALL`), probed with
+/// CPUID once (CPUID itself exits to the hypervisor).
 pub fn mechanism() -> Mechanism {
+    use core::sync::atomic::Ordering;
+    match MECHANISM.load(Ordering::Relaxed) {
+        1 => return Mechanism::Vmmcall,
+        2 => return Mechanism::Vmcall,
+        _ => {}
+    }
     let v = core::arch::x86_64::__cpuid(0);
-    // "AuthenticAMD" / "HygonGenuine" use VMMCALL.
-    if v.ebx == u32::from_le_bytes(*b"Auth") || v.ebx == u32::from_le_bytes(*b"Hygo") {
+    let m = if v.ebx == u32::from_le_bytes(*b"Auth") || v.ebx == u32::from_le_bytes(*b"Hygo") {
         Mechanism::Vmmcall
     } else {
         Mechanism::Vmcall
-    }
+    };
+    let code = if m == Mechanism::Vmmcall { 1 } else { 2 };
+    MECHANISM.store(code, Ordering::Relaxed);
+    m
 }
 
 /// `console_io(CONSOLEIO_write, len, buf)`.
