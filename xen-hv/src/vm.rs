@@ -13,6 +13,9 @@ use crate::hypercall::{self, Action};
 
 /// Guest-physical address of the start info block.
 const START_INFO_GPA: u64 = 0x1000;
+/// Guest-physical address of the guest's ACPI tables (in the ISA hole,
+/// marked ACPI in its e820).
+const ACPI_GPA: u64 = 0xe_0000;
 /// Xen's hypercall-page MSR (CPUID leaf 0x40000002's EBX).
 pub const MSR_HYPERCALL_PAGE: u32 = 0x4000_0000;
 /// Top of the identity map: frames handed to guests must lie below.
@@ -196,13 +199,23 @@ impl BootDomain {
             }
             // Frames are zeroed: the bss needs nothing more.
         }
-        let memmap = [(0, 0xa0000, 1), (0x10_0000, mem - 0x10_0000, 1)];
+        let mut tables = [0u8; 1024];
+        let acpi = xen_loader::acpi::build(1, ACPI_GPA, &mut tables)
+            .map_err(|_| BuildError::DoesNotFit)?;
+        if !ram.write(frames, ACPI_GPA, &tables[..acpi.len]) {
+            return Err(BuildError::DoesNotFit);
+        }
+        let memmap = [
+            (0, 0xa0000, 1),
+            (ACPI_GPA, 0x1000, 3),
+            (0x10_0000, mem - 0x10_0000, 1),
+        ];
         let si = StartInfo {
             flags: if id == 0 { 3 } else { 0 },
             cmdline,
             memmap: &memmap,
             modules: &[] as &[ModuleDesc<'_>],
-            rsdp: 0,
+            rsdp: acpi.rsdp,
         };
         let mut block = [0u8; 2048];
         let n = si

@@ -52,6 +52,7 @@ fn boots_from_grub_multiboot2_runs_dom0_and_powers_off() {
             "(XEN) Dom0 has maximum 1 VCPUs, 32 MB of RAM",
             "Xen version 4.17",
             "hypercall page: xen_version 4.17",
+            "start info v1: 3 memory map entries, RSDP at 0xe0000",
             "Test result: SUCCESS",
             "(XEN) Hardware Dom0 halted: halting machine",
         ],

@@ -11,6 +11,29 @@ extern "C" fn xen_guest_main(start_info: u64) -> ! {
     use xen_guest::{finish, println, Verdict};
     println!("--- Xen Test Framework (xen-rs) ---");
     println!("Environment: PVH 64bit, start info at {start_info:#x}");
+    // SAFETY: the start info block is identity-mapped guest memory the
+    // hypervisor filled before entry.
+    let si = unsafe {
+        core::ptr::read_unaligned(start_info as *const xen_abi::hvm::start_info::HvmStartInfo)
+    };
+    if si.magic != xen_abi::hvm::start_info::XEN_HVM_START_MAGIC_VALUE || si.version < 1 {
+        xen_test_guests::fail(format_args!(
+            "bad start info magic {:#x} / version {}",
+            si.magic, si.version
+        ));
+    }
+    if si.rsdp_paddr == 0 {
+        xen_test_guests::fail(format_args!("no ACPI RSDP in start info"));
+    }
+    // SAFETY: as above, the RSDP lies in identity-mapped guest memory.
+    let sig = unsafe { core::ptr::read_unaligned(si.rsdp_paddr as *const [u8; 8]) };
+    if &sig != b"RSD PTR " {
+        xen_test_guests::fail(format_args!("RSDP signature {sig:?}"));
+    }
+    println!(
+        "start info v{}: {} memory map entries, RSDP at {:#x}",
+        si.version, si.memmap_entries, si.rsdp_paddr
+    );
     let leaf = core::arch::x86_64::__cpuid(0x4000_0000);
     let mut sig = [0u8; 12];
     sig[..4].copy_from_slice(&leaf.ebx.to_le_bytes());
