@@ -28,24 +28,28 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# Debian's test-xenstore (package xen-utils-4.17) is a peer test of our
-# xenstored. Installing that package pulls in udev, upgrades systemd and adds
-# Xen init scripts, so instead its .deb is fetched with apt and unpacked
-# into target/xen-utils (nothing is installed; libxenstore4 comes with
-# xenstore-utils above).
-TEST_XENSTORE=target/xen-utils/usr/lib/xen-4.17/bin/test-xenstore
-if [ ! -x /usr/lib/xen-4.17/bin/test-xenstore ] && [ ! -x "$TEST_XENSTORE" ]; then
-    echo "x.sh: unpacking test-xenstore from xen-utils-4.17 into target/xen-utils" >&2
+# Debian's Xen 4.17 pieces used as peers in tests are fetched with apt and
+# unpacked into target/xen-utils, never installed (installing xen-utils-4.17
+# pulls in udev, upgrades systemd and adds Xen init scripts):
+#   xen-utils-4.17             test-xenstore, a peer test of our xenstored
+#   xen-hypervisor-4.17-amd64  the real hypervisor our guests also run on
+unpack_deb() {  # <package> <file it provides, relative to target/xen-utils>
+    [ -e "target/xen-utils/$2" ] && return 0
+    echo "x.sh: unpacking $1 into target/xen-utils" >&2
     tmp=$(mktemp -d)
-    ( cd "$tmp" && apt-get download -qq xen-utils-4.17 2>/dev/null ) || {
+    ( cd "$tmp" && apt-get download -qq "$1" 2>/dev/null ) || {
         SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
         $SUDO apt-get update -qq
-        ( cd "$tmp" && apt-get download -qq xen-utils-4.17 )
+        ( cd "$tmp" && apt-get download -qq "$1" )
     }
     mkdir -p target/xen-utils
-    dpkg-deb -x "$tmp"/xen-utils-4.17_*.deb target/xen-utils
+    dpkg-deb -x "$tmp"/"$1"_*.deb target/xen-utils
     rm -rf "$tmp"
+}
+if [ ! -x /usr/lib/xen-4.17/bin/test-xenstore ]; then
+    unpack_deb xen-utils-4.17 usr/lib/xen-4.17/bin/test-xenstore
 fi
+unpack_deb xen-hypervisor-4.17-amd64 boot/xen-4.17-amd64.gz
 
 if ! command -v cargo >/dev/null 2>&1; then
     [ -x "$HOME/.cargo/bin/cargo" ] || {

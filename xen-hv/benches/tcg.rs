@@ -4,7 +4,9 @@
 //! - null hypercall round trip (`xen_version`) from a guest, next to the
 //!   cheapest exit there is (`CPUID` of a Xen leaf) in the same guest run;
 //! - dom0 build time (ELF load, RAM, nested tables, VMCB), from the
-//!   hypervisor's own log.
+//!   hypervisor's own log;
+//! - the same null hypercall on Debian's Xen 4.17 (the guest booted as its
+//!   PVH dom0) in the same QEMU, for the side-by-side ratio.
 //!
 //! Not criterion: each figure comes from one boot. Run with
 //! `cargo bench -p xen-hv` (also part of `cargo xtask bench`).
@@ -55,5 +57,23 @@ fn main() {
     }
     if let Some(b) = build {
         println!("xen-hv: dom0 build (TCG cycles, 64 MiB, test guest): {b}");
+    }
+    // Side by side: the same guest as PVH dom0 on Debian's Xen 4.17 in the
+    // same QEMU.
+    if let Some(xen) = run_on_reference_xen(
+        "bench-tcg-xen417",
+        &guest("bench-hypercall"),
+        Duration::from_secs(300),
+    ) {
+        let peer = number_after(&xen.log, "null hypercall");
+        let peer_cpuid = number_after(&xen.log, "cpuid exit");
+        match (hc, peer, peer_cpuid) {
+            (Some(h), Some(p), Some(pc)) => println!(
+                "xen-hv: null hypercall round trip (TCG cycles): ours {h}, Debian Xen 4.17 {p} \
+                 (its CPUID exit {pc}), ours/Xen {:.2}",
+                h as f64 / p as f64
+            ),
+            _ => println!("xen-hv: no figures from Xen 4.17:\n{}", xen.log),
+        }
     }
 }

@@ -78,6 +78,66 @@ pub fn guest(name: &str) -> PathBuf {
     images().join(name)
 }
 
+/// Debian's Xen 4.17 hypervisor (unpacked by `x.sh` into
+/// target/xen-utils), if present.
+pub fn reference_xen() -> Option<PathBuf> {
+    let p = workspace().join("target/xen-utils/boot/xen-4.17-amd64.gz");
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var_os("XEN_HV_REQUIRE_QEMU").is_some_and(|v| v == "1") {
+        panic!(
+            "{} missing but XEN_HV_REQUIRE_QEMU=1 (./x.sh unpacks it)",
+            p.display()
+        );
+    }
+    eprintln!("skipping: Debian's Xen 4.17 not unpacked (run ./x.sh once)");
+    None
+}
+
+/// Boots Debian's Xen 4.17 from a GRUB ISO with `guest` as its PVH dom0
+/// and returns the run once dom0 has halted or crashed (Xen then halts
+/// the machine rather than powering it off) or `limit` passed.
+pub fn run_on_reference_xen(name: &str, guest_image: &Path, limit: Duration) -> Option<Run> {
+    let xen = reference_xen()?;
+    let dir = scratch(name);
+    let tree = dir.join("iso");
+    std::fs::create_dir_all(tree.join("boot/grub")).unwrap();
+    std::fs::copy(&xen, tree.join("boot/xen.gz")).unwrap();
+    std::fs::copy(guest_image, tree.join("boot/dom0")).unwrap();
+    let cfg = "set timeout=0\nset default=0\nmenuentry 'Xen 4.17' {\n\
+               multiboot2 /boot/xen.gz console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all \
+               dom0=pvh dom0_mem=64M noreboot\n\
+               module2 /boot/dom0 console=hvc0\n}\n";
+    std::fs::write(tree.join("boot/grub/grub.cfg"), cfg).unwrap();
+    let iso = dir.join("xen.iso");
+    let ok = Command::new("grub-mkrescue")
+        .arg("-o")
+        .arg(&iso)
+        .arg(&tree)
+        .output()
+        .expect("run grub-mkrescue")
+        .status
+        .success();
+    assert!(ok, "grub-mkrescue failed");
+    // Xen's PV/PVH dom0 needs SVM without SMAP/SMEP under TCG, and an
+    // IOMMU for a PVH dom0.
+    Some(qemu_with_cpu(
+        &dir,
+        "EPYC,-monitor,-smap,-smep,+svm",
+        &[
+            "-m",
+            "1024",
+            "-device",
+            "amd-iommu",
+            "-cdrom",
+            iso.to_str().unwrap(),
+        ],
+        limit,
+        Some("Hardware Dom0"),
+    ))
+}
+
 /// A scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let d = workspace().join("target/tmp/xen-hv-tests").join(name);
@@ -128,6 +188,18 @@ pub fn qemu(dir: &Path, args: &[&str], limit: Duration) -> Run {
 /// As [`qemu`], also stopping once `stop_at` has appeared in the log and
 /// QEMU has then stayed up for another second (it did not exit on its own).
 pub fn qemu_until(dir: &Path, args: &[&str], limit: Duration, stop_at: Option<&str>) -> Run {
+    qemu_with_cpu(dir, "EPYC,-monitor", args, limit, stop_at)
+}
+
+/// As [`qemu_until`] with a chosen `-cpu` model; later `-m` arguments
+/// override the default 512 MiB.
+pub fn qemu_with_cpu(
+    dir: &Path,
+    cpu: &str,
+    args: &[&str],
+    limit: Duration,
+    stop_at: Option<&str>,
+) -> Run {
     let serial = dir.join("serial.log");
     let mut child = Command::new(QEMU)
         .args([
@@ -136,7 +208,7 @@ pub fn qemu_until(dir: &Path, args: &[&str], limit: Duration, stop_at: Option<&s
             "-accel",
             "tcg",
             "-cpu",
-            "EPYC,-monitor",
+            cpu,
             "-m",
             "512",
             "-smp",

@@ -16,7 +16,8 @@ extern "C" fn xen_guest_main(start_info: u64) -> ! {
     let si = unsafe {
         core::ptr::read_unaligned(start_info as *const xen_abi::hvm::start_info::HvmStartInfo)
     };
-    if si.magic != xen_abi::hvm::start_info::XEN_HVM_START_MAGIC_VALUE || si.version < 1 {
+    // Version 0 (what Xen gives a PVH dom0) has no memory map; 1 adds it.
+    if si.magic != xen_abi::hvm::start_info::XEN_HVM_START_MAGIC_VALUE || si.version > 1 {
         xen_test_guests::fail(format_args!(
             "bad start info magic {:#x} / version {}",
             si.magic, si.version
@@ -30,9 +31,14 @@ extern "C" fn xen_guest_main(start_info: u64) -> ! {
     if &sig != b"RSD PTR " {
         xen_test_guests::fail(format_args!("RSDP signature {sig:?}"));
     }
+    let entries = if si.version >= 1 {
+        si.memmap_entries
+    } else {
+        0
+    };
     println!(
         "start info v{}: {} memory map entries, RSDP at {:#x}",
-        si.version, si.memmap_entries, si.rsdp_paddr
+        si.version, entries, si.rsdp_paddr
     );
     let leaf = core::arch::x86_64::__cpuid(0x4000_0000);
     let mut sig = [0u8; 12];
