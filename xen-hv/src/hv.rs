@@ -125,11 +125,11 @@ extern "C" fn xen_hv_start(kind: u32, info: u32) -> ! {
             power::halt()
         }
         Action::Crash | Action::Continue => {
-            xlog!("Hardware Dom0 crashed: rebooting machine in 5 seconds.");
             if NOREBOOT.get().copied().unwrap_or(false) {
-                xlog!("'noreboot' set - not rebooting.");
+                xlog!("Hardware Dom0 crashed: 'noreboot' set - not rebooting.");
                 power::halt()
             }
+            xlog!("Hardware Dom0 crashed: rebooting machine in 5 seconds.");
             spin_delay_ms(5000);
             power::reboot(PLATFORM.get());
             power::halt()

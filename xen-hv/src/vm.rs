@@ -290,6 +290,7 @@ impl BootDomain {
                         "d{}v0 Triple fault - invoking HVM shutdown action 1",
                         self.id
                     );
+                    self.dump_state();
                     Action::Crash
                 }
                 exit::NPF => {
@@ -318,6 +319,47 @@ impl BootDomain {
                 return action;
             }
         }
+    }
+
+    /// Prints the vCPU's state the way Xen does when it crashes a domain.
+    fn dump_state(&self) {
+        let v = &self.vmcb;
+        xlog!("*** Dumping Dom{} vcpu#0 state: ***", self.id);
+        xlog!(
+            "RIP:    {:04x}:[<{:016x}>]",
+            v.segment(save::CS).selector,
+            v.get64(save::RIP)
+        );
+        xlog!(
+            "RFLAGS: {:016x}   CONTEXT: hvm guest (d{}v0)",
+            v.get64(save::RFLAGS),
+            self.id
+        );
+        let r = &self.regs;
+        xlog!(
+            "rax: {:016x}   rbx: {:016x}   rcx: {:016x}",
+            v.get64(save::RAX),
+            r.rbx,
+            r.rcx
+        );
+        xlog!(
+            "rdx: {:016x}   rsi: {:016x}   rdi: {:016x}",
+            r.rdx,
+            r.rsi,
+            r.rdi
+        );
+        xlog!(
+            "rbp: {:016x}   rsp: {:016x}   r8:  {:016x}",
+            r.rbp,
+            v.get64(save::RSP),
+            r.r8
+        );
+        xlog!(
+            "cr0: {:016x}   cr4: {:016x}   cr3: {:016x}",
+            v.get64(save::CR0),
+            v.get64(save::CR4),
+            v.get64(save::CR3)
+        );
     }
 
     fn advance(&mut self, len: u64) {

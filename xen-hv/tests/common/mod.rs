@@ -99,16 +99,28 @@ pub fn reference_xen() -> Option<PathBuf> {
 /// and returns the run once dom0 has halted or crashed (Xen then halts
 /// the machine rather than powering it off) or `limit` passed.
 pub fn run_on_reference_xen(name: &str, guest_image: &Path, limit: Duration) -> Option<Run> {
+    run_on_reference_xen_with(name, guest_image, "console=hvc0", limit)
+}
+
+/// As [`run_on_reference_xen`], with the guest's command line.
+pub fn run_on_reference_xen_with(
+    name: &str,
+    guest_image: &Path,
+    guest_cmdline: &str,
+    limit: Duration,
+) -> Option<Run> {
     let xen = reference_xen()?;
     let dir = scratch(name);
     let tree = dir.join("iso");
     std::fs::create_dir_all(tree.join("boot/grub")).unwrap();
     std::fs::copy(&xen, tree.join("boot/xen.gz")).unwrap();
     std::fs::copy(guest_image, tree.join("boot/dom0")).unwrap();
-    let cfg = "set timeout=0\nset default=0\nmenuentry 'Xen 4.17' {\n\
-               multiboot2 /boot/xen.gz console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all \
-               dom0=pvh dom0_mem=64M noreboot\n\
-               module2 /boot/dom0 console=hvc0\n}\n";
+    let cfg = format!(
+        "set timeout=0\nset default=0\nmenuentry 'Xen 4.17' {{\n\
+         multiboot2 /boot/xen.gz console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all \
+         dom0=pvh dom0_mem=64M noreboot\n\
+         module2 /boot/dom0 {guest_cmdline}\n}}\n"
+    );
     std::fs::write(tree.join("boot/grub/grub.cfg"), cfg).unwrap();
     let iso = dir.join("xen.iso");
     let ok = Command::new("grub-mkrescue")
