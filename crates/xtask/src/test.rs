@@ -24,6 +24,8 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("crates/xen-x86", "xen-x86", &[]),
     ("crates/xen-loader", "xen-loader", &[]),
     ("crates/xen-guest", "xen-guest", &[]),
+    ("crates/xen-bus", "xen-bus", &["--no-default-features"]),
+    ("crates/xen-console", "xen-console", &["--no-default-features"]),
 ];
 
 /// Packages linted for the bare-metal target too: their hardware code only

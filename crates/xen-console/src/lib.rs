@@ -1,0 +1,21 @@
+//! The Xen PV console (`io/console.h`).
+//!
+//! * [`ring`] (no_std): the `in`/`out` byte rings of the console page,
+//!   front ([`Front`], the guest) and back ([`Back`], the console daemon),
+//!   over xen-mem's [`FrameMemory`](xen_mem::FrameMemory); hostile
+//!   indexes are clamped.
+//! * [`backend`] (feature `std`): a backend that serves the guest's
+//!   console on a PTY and appends its output to a log file, as
+//!   xenconsoled does, and publishes the PTY in xenstore
+//!   (`console/tty`).
+#![no_std]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(feature = "std")]
+pub mod backend;
+pub mod ring;
+
+pub use ring::{Back, Front, RingEnd};
