@@ -6,7 +6,7 @@
 //!   [`storage::Storage`], reaching the guest's pages through
 //!   [`grant::GrantAccess`]; hostile requests get error responses.
 //! * [`frontend`]: the no_std front half (native ABI).
-//! * [`file`] (feature `std`): raw image files as storage (pread/pwrite,
+//! * [`file`](mod@file) (feature `std`): raw image files as storage (pread/pwrite,
 //!   fdatasync, hole punching).
 #![no_std]
 #![forbid(unsafe_code)]

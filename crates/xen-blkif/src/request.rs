@@ -201,3 +201,65 @@ pub fn validate_segments(segs: &[BlkifRequestSegment]) -> Option<u64> {
 pub fn in_bounds(sector: u64, count: u64, sectors: u64) -> bool {
     sector.checked_add(count).is_some_and(|end| end <= sectors)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(f: u8, l: u8) -> BlkifRequestSegment {
+        BlkifRequestSegment {
+            gref: GrantRef(1),
+            first_sect: f,
+            last_sect: l,
+            _pad: 0,
+        }
+    }
+
+    #[test]
+    fn segment_and_bounds_checks() {
+        assert_eq!(validate_segments(&[seg(0, 7), seg(3, 3)]), Some(9));
+        assert_eq!(validate_segments(&[]), Some(0));
+        assert_eq!(validate_segments(&[seg(0, 8)]), None);
+        assert_eq!(validate_segments(&[seg(4, 3)]), None);
+        assert!(in_bounds(0, 8, 8));
+        assert!(!in_bounds(1, 8, 8));
+        assert!(!in_bounds(u64::MAX, 2, u64::MAX));
+    }
+
+    #[test]
+    fn protocol_keys() {
+        assert_eq!(Protocol::from_key(None), Some(Protocol::Native));
+        assert_eq!(
+            Protocol::from_key(Some("x86_64-abi")),
+            Some(Protocol::Native)
+        );
+        assert_eq!(
+            Protocol::from_key(Some("x86_32-abi")),
+            Some(Protocol::X86_32)
+        );
+        assert_eq!(Protocol::from_key(Some("arm-abi")), None);
+    }
+
+    #[test]
+    fn decode_views_of_one_slot() {
+        let mut r = BlkifRequest {
+            operation: BLKIF_OP_DISCARD,
+            id: 7,
+            sector_number: 9,
+            ..Default::default()
+        };
+        r.as_mut_bytes()[24..32].copy_from_slice(&5u64.to_le_bytes());
+        r.as_mut_bytes()[1] = BLKIF_DISCARD_SECURE;
+        let d = decode_native(&r);
+        assert_eq!(
+            d.kind,
+            Kind::Discard {
+                nr_sectors: 5,
+                secure: true
+            }
+        );
+        assert_eq!((d.id, d.sector), (7, 9));
+        r.operation = 200;
+        assert_eq!(decode_native(&r).kind, Kind::Unsupported);
+    }
+}

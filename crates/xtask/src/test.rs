@@ -26,6 +26,7 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("crates/xen-guest", "xen-guest", &[]),
     ("crates/xen-bus", "xen-bus", &["--no-default-features"]),
     ("crates/xen-console", "xen-console", &["--no-default-features"]),
+    ("crates/xen-blkif", "xen-blkif", &["--no-default-features"]),
 ];
 
 /// Packages linted for the bare-metal target too: their hardware code only
