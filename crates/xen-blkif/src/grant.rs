@@ -53,6 +53,12 @@ impl<'m, M: FrameMemory> FrameTable<'m, M> {
         GrantRef(self.entries.len() as u32 - 1)
     }
 
+    /// The frame behind `gref` and whether it is read-only (what mapping
+    /// the grant would give).
+    pub fn frame(&self, gref: GrantRef) -> Option<(Mfn, bool)> {
+        self.entries.get(gref.0 as usize).copied().flatten()
+    }
+
     /// Revokes a grant.
     pub fn revoke(&mut self, gref: GrantRef) {
         if let Some(e) = self.entries.get_mut(gref.0 as usize) {

@@ -6,6 +6,7 @@
 //!   [`storage::Storage`], reaching the guest's pages through
 //!   [`grant::GrantAccess`]; hostile requests get error responses.
 //! * [`frontend`]: the no_std front half (native ABI).
+//! * [`xenbus`]: the feature and ring keys both ends exchange in xenstore.
 //! * [`file`](mod@file) (feature `std`): raw image files as storage (pread/pwrite,
 //!   fdatasync, hole punching).
 #![no_std]
@@ -22,6 +23,7 @@ pub mod frontend;
 pub mod grant;
 pub mod request;
 pub mod storage;
+pub mod xenbus;
 
 pub use backend::{Backend, BackendConfig, BackendError, Processed, Stats};
 pub use frontend::{Frontend, Segment};
