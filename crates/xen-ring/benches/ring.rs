@@ -61,7 +61,8 @@ fn ring_stream(mem: &HostMemory) -> u64 {
                     answered += 1;
                 }
                 back.push_responses_and_check_notify().unwrap();
-                if !back.final_check_for_requests().unwrap() {
+                // All answered: stop (waiting for a kick here would never end).
+                if answered < N && !back.final_check_for_requests().unwrap() {
                     let mut spins = 0;
                     while !kick.swap(false, Ordering::AcqRel)
                         && back.unconsumed_requests().unwrap() == 0
