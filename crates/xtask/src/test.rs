@@ -25,7 +25,11 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("crates/xen-loader", "xen-loader", &[]),
     ("crates/xen-guest", "xen-guest", &[]),
     ("crates/xen-bus", "xen-bus", &["--no-default-features"]),
-    ("crates/xen-console", "xen-console", &["--no-default-features"]),
+    (
+        "crates/xen-console",
+        "xen-console",
+        &["--no-default-features"],
+    ),
     ("crates/xen-blkif", "xen-blkif", &["--no-default-features"]),
 ];
 
