@@ -419,3 +419,46 @@ fn x86_32_abi_round_trip() {
     want[4 * 512..6 * 512].fill(0);
     assert_eq!(img.bytes(40 * 512, 4096), want);
 }
+
+#[test]
+fn multi_page_ring_round_trip() {
+    let img = Img::new("mp");
+    let mem = HostMemory::new(256);
+    // A 4-page ring (ring-page-order 2): 128 slots instead of 32.
+    let frames: Vec<Mfn> = (0..4).map(|_| mem.alloc_frame().unwrap()).collect();
+    let mut front = Frontend::new(&mem, &frames, u32::MAX - 70).unwrap();
+    let mut back = Backend::attach(
+        &mem,
+        &frames,
+        Protocol::Native,
+        FileStorage::open(&img.0, false).unwrap(),
+        FrameTable::new(&mem),
+        BackendConfig::default(),
+    )
+    .unwrap();
+    assert!(front.free() > 100, "{}", front.free());
+    let n = front.free() as u64;
+    let pages: Vec<_> = (0..n)
+        .map(|i| {
+            let m = mem.alloc_frame().unwrap();
+            mem.fill(m, 0, 4096, i as u8).unwrap();
+            back.grants_mut().grant(m, true)
+        })
+        .collect();
+    for (i, g) in pages.iter().enumerate() {
+        front
+            .rw(i as u64, true, i as u64 * 8, &[Segment::page(*g)])
+            .unwrap();
+    }
+    front.publish().unwrap();
+    assert_eq!(back.process(u32::MAX).unwrap().requests as u64, n);
+    let mut seen = 0;
+    while let Some(r) = front.response().unwrap() {
+        assert_eq!((r.id, r.status), (seen, BLKIF_RSP_OKAY));
+        seen += 1;
+    }
+    assert_eq!(seen, n);
+    for i in 0..n {
+        assert_eq!(img.bytes(i * 4096, 4096), vec![i as u8; 4096]);
+    }
+}
