@@ -5,7 +5,8 @@
 //! * [`store`]: the small xenstore-client trait everything else is
 //!   written against, so the same code runs over xen-store's client on a
 //!   host (feature `xen-store`, [`xs_client`]) and over a ring client
-//!   inside a guest kernel; [`mem`] is an in-memory implementation.
+//!   inside a guest kernel (feature `xen-store-ring`, `ring_client`,
+//!   no_std); [`mem`] is an in-memory implementation.
 //! * [`device`]: the frontend and backend paths and the toolstack's part
 //!   (create, ask for removal, destroy).
 //! * [`endpoint`]: [`Frontend`] and [`Backend`], the two ends of the
@@ -20,6 +21,8 @@ extern crate std;
 pub mod device;
 pub mod endpoint;
 pub mod mem;
+#[cfg(feature = "xen-store-ring")]
+pub mod ring_client;
 pub mod state;
 pub mod store;
 #[cfg(feature = "xen-store")]

@@ -24,7 +24,11 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
     ("crates/xen-x86", "xen-x86", &[]),
     ("crates/xen-loader", "xen-loader", &[]),
     ("crates/xen-guest", "xen-guest", &[]),
-    ("crates/xen-bus", "xen-bus", &["--no-default-features"]),
+    (
+        "crates/xen-bus",
+        "xen-bus",
+        &["--no-default-features", "--features", "xen-store-ring"],
+    ),
     (
         "crates/xen-console",
         "xen-console",
