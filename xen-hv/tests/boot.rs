@@ -73,17 +73,12 @@ fn a_dom0_image_that_is_not_pvh_is_refused() {
     let dir = scratch("notelf");
     let module = dir.join("dom0.img");
     std::fs::write(&module, b"MZ this is not an ELF kernel").unwrap();
-    let run = qemu(
+    let run = pvh_boot(
         &dir,
-        &[
-            "-kernel",
-            image().to_str().unwrap(),
-            "-append",
-            "console=com1",
-            "-initrd",
-            module.to_str().unwrap(),
-        ],
+        "console=com1",
+        Some(&module),
         Duration::from_secs(120),
+        None,
     );
     assert!(run.exited, "QEMU did not reset:\n{}", run.log);
     assert_lines(
@@ -99,17 +94,12 @@ fn boots_through_the_pvh_entry() {
     }
     let dir = scratch("pvh");
     let module = guest("test-version");
-    let run = qemu(
+    let run = pvh_boot(
         &dir,
-        &[
-            "-kernel",
-            image().to_str().unwrap(),
-            "-append",
-            "console=com1 loglvl=all maxcpus=1",
-            "-initrd",
-            module.to_str().unwrap(),
-        ],
+        "console=com1 loglvl=all maxcpus=1",
+        Some(&module),
         Duration::from_secs(60),
+        None,
     );
     assert!(run.exited, "QEMU did not power off:\n{}", run.log);
     assert_lines(
@@ -131,16 +121,7 @@ fn no_dom0_kernel_panics_like_xen_and_resets() {
         return;
     }
     let dir = scratch("nodom0");
-    let run = qemu(
-        &dir,
-        &[
-            "-kernel",
-            image().to_str().unwrap(),
-            "-append",
-            "console=com1",
-        ],
-        Duration::from_secs(120),
-    );
+    let run = pvh_boot(&dir, "console=com1", None, Duration::from_secs(120), None);
     assert!(run.exited, "QEMU did not reset:\n{}", run.log);
     assert_lines(
         &run.log,
@@ -158,14 +139,10 @@ fn noreboot_keeps_the_machine_halted_after_a_panic() {
         return;
     }
     let dir = scratch("noreboot");
-    let run = qemu_until(
+    let run = pvh_boot(
         &dir,
-        &[
-            "-kernel",
-            image().to_str().unwrap(),
-            "-append",
-            "console=com1 noreboot",
-        ],
+        "console=com1 noreboot",
+        None,
         Duration::from_secs(60),
         Some("Manual reset required"),
     );

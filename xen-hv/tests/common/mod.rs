@@ -150,6 +150,23 @@ pub fn run_on_reference_xen_with(
     ))
 }
 
+/// Boots the hypervisor through QEMU's PVH loader with command line
+/// `append` and, if given, `initrd` as module 0.
+pub fn pvh_boot(
+    dir: &Path,
+    append: &str,
+    initrd: Option<&Path>,
+    limit: Duration,
+    stop_at: Option<&str>,
+) -> Run {
+    let kernel = image();
+    let mut args = vec!["-kernel", kernel.to_str().unwrap(), "-append", append];
+    if let Some(i) = initrd {
+        args.extend(["-initrd", i.to_str().unwrap()]);
+    }
+    qemu_until(dir, &args, limit, stop_at)
+}
+
 /// A scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let d = workspace().join("target/tmp/xen-hv-tests").join(name);
