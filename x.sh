@@ -15,7 +15,8 @@ cd "$(dirname "$0")"
 #   qemu-system-x86 boots xen-hv (TCG emulates AMD SVM with nested paging)
 #   grub-pc-bin grub-common xorriso mtools
 #                   grub-mkrescue: the multiboot2 ISO that boots xen-hv
-APT_PACKAGES=(libxen-dev xenstore-utils gcc qemu-system-x86 grub-pc-bin grub-common xorriso mtools)
+#   cpio            the reference Xen host's dom0 initramfs (crates/xen-refhost)
+APT_PACKAGES=(libxen-dev xenstore-utils gcc qemu-system-x86 grub-pc-bin grub-common xorriso mtools cpio)
 
 need_apt=()
 for p in "${APT_PACKAGES[@]}"; do

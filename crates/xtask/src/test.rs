@@ -80,6 +80,9 @@ pub fn run(quick: bool) -> bool {
     test_cmd.env("XEN_STORE_REQUIRE_PEERS", "1");
     // And QEMU with GRUB's tools: xen-hv's boot tests must run.
     test_cmd.env("XEN_HV_REQUIRE_QEMU", "1");
+    // With cpio and apt, the reference Xen host (Debian's Xen 4.17 and Linux
+    // 6.1 dom0 in QEMU) is built and its tests must run.
+    test_cmd.env("XEN_REFHOST_REQUIRE", "1");
     let (tests_ok, output) = tee(&mut test_cmd);
     let (passed, failed) = count_results(&output);
     gate("cargo test", tests_ok);
