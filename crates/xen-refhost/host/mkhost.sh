@@ -78,6 +78,8 @@ done | sort -u | while read -r lib; do
     esac
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$STAGE/lib64/"
+# glibc loads libgcc_s at run time for pthread_cancel (xl uses it).
+cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$STAGE/lib/x86_64-linux-gnu/"
 
 # busybox applets, Xen's tools on PATH, /init.
 mkdir -p "$STAGE/bin" "$STAGE/sbin" "$STAGE/usr/sbin" "$STAGE/etc" "$STAGE/root" \
