@@ -444,8 +444,8 @@ fn step(
                 || cmd == crate::abi::EVTCHNOP_INIT_CONTROL
                 || cmd == crate::abi::EVTCHNOP_EXPAND_ARRAY
             {
-                // The guest model no longer knows its FIFO pages exactly:
-                // forget them (scans then only use what is known again).
+                // Back on 2-level (a reset went through): what the guest
+                // knew of its FIFO control blocks and pages is void.
                 let g = &mut guests[who];
                 if d.abi() == Abi::TwoLevel {
                     g.control = vec![None; VCPUS as usize];
@@ -454,10 +454,15 @@ fn step(
             }
         }
     }
-    // Once in a while, destroy a domain mid-run; the others go on using it.
+    // Once in a while, destroy a domain mid-run (preempted every other
+    // check); the run goes on calling operations on and against it.
     if kind == 0xff && who != 0 && !guests[who].destroyed && b.u8()? < 16 {
         ev.world().set_preempt_every(2);
-        while ev.destroy_domain(&d) == Err(EvtchnError::Restart) {}
+        let mut rounds = 0;
+        while ev.destroy_domain(&d) == Err(EvtchnError::Restart) {
+            rounds += 1;
+            assert!(rounds < 1000, "destroy does not progress");
+        }
         ev.world().set_preempt_every(0);
         assert_eq!(d.active_ports(), 0, "ports left after destroy");
         assert_eq!(
