@@ -11,8 +11,10 @@
 //! LINKED and consumed by a later scan, exactly once) and the LINK fields
 //! never form a cycle. A third model has the guest mask the tail port while
 //! the sender links after it (the BUSY retry path), then unmask it as Linux
-//! does. Exploration is bounded to 4 preemptions per execution (an
-//! unbounded search did not finish in 5 minutes).
+//! does; a fourth moves a port to another priority queue while another
+//! port is sent on its old one (the two-queue lock and the old tail's
+//! reset). Exploration is bounded to 4 preemptions per execution (3 for
+//! the queue move; an unbounded search did not finish in 5 minutes).
 //!
 //! Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p xen-evtchn --release --test loom_fifo`.
@@ -370,6 +372,152 @@ fn guest_masks_the_tail_while_it_is_linked() {
         for p in [1, 2] {
             let got = seen.iter().filter(|&&x| x == p).count();
             assert_eq!(got, 1, "port {p} consumed {got} times: {seen:?}");
+            assert_eq!(
+                event(&mem, p) & (PENDING | LINKED | BUSY),
+                0,
+                "port {p} left"
+            );
+        }
+    });
+}
+
+/// Two queues (priorities 0 and 1) with each port's last queue, as the
+/// channel's `fifo_lastq` and `priority` in `src/channel.rs`.
+struct Queues {
+    tails: [Mutex<u32>; 2],
+    lastq: [loom::sync::atomic::AtomicU32; 4],
+    prio: [loom::sync::atomic::AtomicU32; 4],
+}
+
+impl Queues {
+    fn new() -> Self {
+        use loom::sync::atomic::AtomicU32;
+        Self {
+            tails: [Mutex::new(0), Mutex::new(0)],
+            lastq: core::array::from_fn(|_| AtomicU32::new(0)),
+            prio: core::array::from_fn(|_| AtomicU32::new(0)),
+        }
+    }
+}
+
+/// `Fifo::set_pending` with the queue move: lock the port's new queue and
+/// the one it was last linked on, in order, re-checking both (three tries);
+/// empty the old queue if the port was its tail.
+fn set_pending_moving(mem: &LoomMemory, q: &Queues, port: u32) {
+    let w = word(port);
+    let p = port as usize;
+    let mut locked = None;
+    for _ in 0..3 {
+        let last = q.lastq[p].load(SeqCst) as usize;
+        let prio = q.prio[p].load(SeqCst) as usize;
+        let (guard, old_guard) = match prio.cmp(&last) {
+            core::cmp::Ordering::Equal => (q.tails[prio].lock().unwrap(), None),
+            core::cmp::Ordering::Less => {
+                let g = q.tails[prio].lock().unwrap();
+                (g, Some(q.tails[last].lock().unwrap()))
+            }
+            core::cmp::Ordering::Greater => {
+                let og = q.tails[last].lock().unwrap();
+                (q.tails[prio].lock().unwrap(), Some(og))
+            }
+        };
+        if q.lastq[p].load(SeqCst) as usize == last && q.prio[p].load(SeqCst) as usize == prio {
+            locked = Some((prio, guard, old_guard));
+            break;
+        }
+    }
+    let Some((prio, mut tail, mut old_tail)) = locked else {
+        return;
+    };
+    mem.fetch_or::<u32>(w.mfn, w.offset, PENDING).unwrap();
+    let mut linked = true;
+    if mem.load::<u32>(w.mfn, w.offset).unwrap() & MASKED == 0
+        && mem.fetch_or::<u32>(w.mfn, w.offset, LINKED).unwrap() & LINKED == 0
+    {
+        match old_tail.as_deref_mut() {
+            Some(t) if *t == port => *t = 0,
+            None if *tail == port => *tail = 0,
+            _ => {}
+        }
+        if old_tail.is_some() {
+            q.lastq[p].store(prio as u32, SeqCst);
+            drop(old_tail.take());
+        }
+        linked = false;
+        if *tail != 0 {
+            linked = xen_evtchn::fifo_set_link(mem, word(*tail), port);
+        }
+        if !linked {
+            let head = CONTROL.offset + FIFO_CONTROL_HEAD + 4 * prio;
+            mem.store::<u32>(CONTROL.mfn, head, port).unwrap();
+        }
+        *tail = port;
+    }
+    drop(old_tail);
+    drop(tail);
+    if !linked {
+        let bit = 1u32 << prio;
+        let ready = CONTROL.offset + FIFO_CONTROL_READY;
+        if mem.fetch_or::<u32>(CONTROL.mfn, ready, bit).unwrap() & bit == 0 {
+            mem.fetch_or::<u8>(VCPU_INFO.mfn, VCPU_INFO.offset, 1)
+                .unwrap();
+        }
+    }
+}
+
+/// Port 1 is sent on queue 0, moved to queue 1 (`set_priority`) and sent
+/// again, then port 3 is sent on queue 1, while another sender sends port 2
+/// on queue 0 and the guest consumes: the moved port must not leave queue
+/// 0's tail pointing at it (port 2 would be chained into queue 1 and then
+/// cut off by port 3's link — the model catches a set_pending without that
+/// reset), and every event is consumed as often as it was made pending
+/// (port 1 once or twice, depending on whether the guest took it between
+/// the sends).
+#[test]
+fn event_moves_queue_while_another_is_sent() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(|| {
+        let mem = Arc::new(LoomMemory::new());
+        let q = Arc::new(Queues::new());
+        q.prio[3].store(1, SeqCst);
+        q.lastq[3].store(1, SeqCst);
+        let mover = {
+            let (mem, q) = (mem.clone(), q.clone());
+            loom::thread::spawn(move || {
+                set_pending_moving(&mem, &q, 1);
+                q.prio[1].store(1, SeqCst);
+                set_pending_moving(&mem, &q, 1);
+                // Port 3 lives on queue 1.
+                set_pending_moving(&mem, &q, 3);
+            })
+        };
+        let other = {
+            let (mem, q) = (mem.clone(), q.clone());
+            loom::thread::spawn(move || set_pending_moving(&mem, &q, 2))
+        };
+        let guest = {
+            let mem = mem.clone();
+            loom::thread::spawn(move || {
+                let mut g = FifoGuest::new(CONTROL, VCPU_INFO);
+                g.push_page(ARRAY);
+                let mut seen = Vec::new();
+                g.scan(&*mem, 4, |p| seen.push(p.0));
+                (g, seen)
+            })
+        };
+        mover.join().unwrap();
+        other.join().unwrap();
+        let (mut g, mut seen) = guest.join().unwrap();
+        assert_no_cycle(&mem);
+        for _ in 0..4 {
+            g.scan(&*mem, 8, |p| seen.push(p.0));
+        }
+        let count = |p: u32| seen.iter().filter(|&&x| x == p).count();
+        assert!(matches!(count(1), 1 | 2), "port 1: {seen:?}");
+        assert_eq!(count(2), 1, "port 2: {seen:?}");
+        assert_eq!(count(3), 1, "port 3: {seen:?}");
+        for p in [1, 2, 3] {
             assert_eq!(
                 event(&mem, p) & (PENDING | LINKED | BUSY),
                 0,
