@@ -21,6 +21,9 @@
 //! - With `std`, [`host::HostWorld`] plays the world with threads as vCPUs.
 //! - With `guest`, [`guest`] has the guest side: upcall scan loops for both
 //!   ABIs, mask/unmask and port dispatch.
+//! - With both, [`chaos`] turns arbitrary bytes into hostile hypercalls and
+//!   guest writes and checks the engine's invariants (fuzz target and
+//!   proptest driver).
 //!
 //! # ABIs
 //! The 2-level and FIFO ABIs sit behind one internal trait (Xen's
@@ -46,6 +49,8 @@ extern crate std;
 pub mod abi;
 mod bind;
 mod channel;
+#[cfg(all(feature = "std", feature = "guest"))]
+pub mod chaos;
 mod close;
 mod domain;
 mod engine;
@@ -75,3 +80,13 @@ pub use notify::{ChannelStatus, PortStatus};
 pub use policy::{AllowAll, EvtchnPolicy};
 pub use virq::{VirqClass, NR_VIRQS};
 pub use world::EvtchnWorld;
+
+/// Xen's `evtchn_fifo_set_link()` as the engine runs it: links `link` after
+/// the tail event word at `tail` (bounded compare-exchange, BUSY while
+/// retrying); false when the tail is no longer LINKED (the queue drained).
+/// Exposed only for the loom model in `tests/loom_fifo.rs`; not part of the
+/// API.
+#[doc(hidden)]
+pub fn fifo_set_link<M: xen_mem::FrameMemory>(mem: &M, tail: FrameLoc, link: u32) -> bool {
+    fifo::Fifo::set_link(mem, tail, link)
+}
