@@ -179,9 +179,7 @@ impl Driver {
                 msg::TRANSACTION_START => b"\0".to_vec(),
                 msg::TRANSACTION_END => z(&[*inp.pick(&[&b"T"[..], b"T", b"F", b"X"])]),
                 msg::INTRODUCE => z(&[inp.pick(DOMIDS).as_bytes(), b"4096", b"20"]),
-                msg::SET_TARGET => {
-                    z(&[inp.pick(DOMIDS).as_bytes(), inp.pick(DOMIDS).as_bytes()])
-                }
+                msg::SET_TARGET => z(&[inp.pick(DOMIDS).as_bytes(), inp.pick(DOMIDS).as_bytes()]),
                 msg::RELEASE
                 | msg::GET_DOMAIN_PATH
                 | msg::IS_DOMAIN_INTRODUCED
@@ -282,7 +280,10 @@ impl Driver {
             Effect::Released { domid, conn } => {
                 if let Some(who) = self.slot_of(conn) {
                     assert_eq!(self.domids[who], domid);
-                    assert!(!self.s.has_conn(conn), "released domain keeps its connection");
+                    assert!(
+                        !self.s.has_conn(conn),
+                        "released domain keeps its connection"
+                    );
                     self.slots[who] = Slot::default();
                 }
             }
@@ -320,7 +321,11 @@ impl Driver {
         assert_eq!(h.req_id, id, "replies out of order");
         if h.ty == msg::ERROR {
             let e = XsError::from_name(p);
-            assert_eq!(p, format!("{}\0", e.name()).as_bytes(), "error payload {p:?}");
+            assert_eq!(
+                p,
+                format!("{}\0", e.name()).as_bytes(),
+                "error payload {p:?}"
+            );
             if ty == msg::TRANSACTION_END || e == XsError::Again {
                 // A failed end still ends the transaction, except for an
                 // unknown id (which was never open).
@@ -380,8 +385,15 @@ fuzz_target!(|data: &[u8]| {
     }
     for (who, slot) in d.slots.iter().enumerate() {
         if slot.cid.is_some() {
-            assert!(slot.pending.is_empty(), "slot {who}: requests never accepted");
-            assert!(slot.waiting.is_empty(), "slot {who}: requests never answered: {:?}", slot.waiting);
+            assert!(
+                slot.pending.is_empty(),
+                "slot {who}: requests never accepted"
+            );
+            assert!(
+                slot.waiting.is_empty(),
+                "slot {who}: requests never answered: {:?}",
+                slot.waiting
+            );
         }
     }
     assert!(d.s.check().is_empty(), "node accounting");

@@ -19,7 +19,11 @@ use xen_store::wire::{
 fn decode(stream: &[u8], piece: usize) -> (Vec<Frame>, Option<FrameError>) {
     let mut d = FrameDecoder::new();
     let mut frames = Vec::new();
-    let piece = if piece == 0 { stream.len().max(1) } else { piece };
+    let piece = if piece == 0 {
+        stream.len().max(1)
+    } else {
+        piece
+    };
     for chunk in stream.chunks(piece) {
         let mut off = 0;
         while off < chunk.len() {
@@ -68,7 +72,10 @@ fuzz_target!(|data: &[u8]| {
             if rest.len() >= HEADER_LEN {
                 let hdr: &[u8; HEADER_LEN] = rest[..HEADER_LEN].try_into().unwrap();
                 let h = Header::decode(hdr).expect("accepted by the stream decoder");
-                assert!(rest.len() < HEADER_LEN + h.len as usize, "a whole frame was left");
+                assert!(
+                    rest.len() < HEADER_LEN + h.len as usize,
+                    "a whole frame was left"
+                );
             }
         }
     }
