@@ -120,6 +120,48 @@ fn xsa_322_and_417_permissions_do_not_pass_to_a_reused_domid() {
     assert_eq!(h.read(d, "/acl"), Ok(b"secret".to_vec()));
 }
 
+/// Found by the `requests` fuzz target: the root is never deleted with its
+/// owner, so a released domain used to keep owning it — a reused domid then
+/// owned `/` and its accounting missed the node.
+#[test]
+fn xsa_322_a_released_owner_of_the_root_passes_it_to_dom0() {
+    let mut h = H::new();
+    let c = h.sock();
+    h.dom(7);
+    h.set_perms(c, "/", &["n7"]).unwrap();
+    h.req(c, msg::RELEASE, 0, b"7\0").unwrap();
+    assert_eq!(h.get_perms(c, "/").unwrap(), ["n0"]);
+    assert!(h.s.check().is_empty());
+    let d = h.dom(7);
+    assert_eq!(h.write(d, "/x", b""), Err(XsError::Acces));
+    assert_eq!(h.set_perms(d, "/", &["b7"]), Err(XsError::Acces));
+    h.set_perms(c, "/", &["b7"]).unwrap();
+    assert!(h.s.check().is_empty());
+}
+
+/// Found with the `requests` fuzz target: a transaction's SET_PERMS naming
+/// an owner that was released before the commit used to install a node
+/// owned by the dead domid (unaccounted, then owned by a reused domid).
+#[test]
+fn xsa_322_a_commit_does_not_give_a_node_to_a_released_domain() {
+    let mut h = H::new();
+    let c = h.sock();
+    h.dom(7);
+    h.write(c, "/a", b"").unwrap();
+    let t = h.start(c);
+    h.req(c, msg::SET_PERMS, t, &strs(&["/a", "n7"])).unwrap();
+    h.req(c, msg::RELEASE, 0, b"7\0").unwrap();
+    assert_eq!(h.end(c, t, true), Err(XsError::Again));
+    assert_eq!(h.get_perms(c, "/a").unwrap(), ["n0"]);
+    // The retry names domain 7 afresh and is accounted to it.
+    let t = h.start(c);
+    h.req(c, msg::SET_PERMS, t, &strs(&["/a", "n7"])).unwrap();
+    assert_eq!(h.end(c, t, true), ok());
+    assert!(h.s.check().is_empty());
+    h.dom(7);
+    assert!(h.s.check().is_empty());
+}
+
 #[test]
 fn xsa_323_path_limits_apply_to_the_canonical_path() {
     let mut h = H::new();

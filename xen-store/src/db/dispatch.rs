@@ -575,6 +575,12 @@ impl Store {
                 return Err(XsError::Again);
             }
         }
+        // An owner named by SET_PERMS whose domain was released since would
+        // own the node unaccounted (and a reused domid would inherit it).
+        let gone = |op: &TxOp| matches!(op, TxOp::SetPerms(_, e) if self.domains.get(e[0].domid).is_none());
+        if tx.log.iter().any(gone) {
+            return Err(XsError::Again);
+        }
         let caller = self.caller_of(cid);
         let quotas = self.quotas_of(caller.domid);
         let mut ex = Exec::new(&self.tree, &mut self.gen, &self.domains, caller, quotas);

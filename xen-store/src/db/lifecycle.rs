@@ -196,7 +196,7 @@ impl Store {
                 queue.push(Arc::from(path::child(&p, k)));
             }
         }
-        let quotas = self.cfg.quotas;
+        let (quotas, priv_domid) = (self.cfg.quotas, self.cfg.priv_domid);
         let mut ex = Exec::new(
             &self.tree,
             &mut self.gen,
@@ -208,6 +208,15 @@ impl Store {
             if ex.tree.get(p).is_some() {
                 ex.remove_subtree(p);
             }
+        }
+        // The root is never deleted: it passes to the privileged domain (as
+        // C's domain_adjust_node_perms() does), so a reused domid does not
+        // own it and the accounting stays right.
+        if let Some(root) = ex.tree.get("/").filter(|n| n.perms.owner() == domid) {
+            let mut e: Vec<Perm> = root.perms.entries.to_vec();
+            e[0] = Perm::new(priv_domid, e[0].access);
+            let r = ex.set_perms(&Arc::from("/"), &e);
+            debug_assert!(r.is_ok(), "{r:?}");
         }
         let Exec {
             tree,
