@@ -204,3 +204,86 @@ proptest! {
         prop_assert!(s.check().is_empty());
     }
 }
+
+/// Restart without loss for a ring client: the guest writes over its ring,
+/// the store is dumped and a new one restored from the dump (what live
+/// update does); the restored store announces the domain's ring, a new
+/// server end attaches to the same page, and the guest carries on with the
+/// same ring and its data — including a request it had queued before the
+/// restart.
+#[test]
+fn ring_client_keeps_working_across_a_restart() {
+    let (mem, f, mut s, cid) = setup();
+    let n = Count::default();
+    let c0 = s.connect(0, xen_store::db::ConnKind::Socket);
+    for p in [&b"/local/domain/3\0"[..], b"/local/domain/3\0n3\0"] {
+        let ty = if p.ends_with(b"n3\0") {
+            msg::SET_PERMS
+        } else {
+            msg::MKDIR
+        };
+        s.submit(c0, xen_store::db::Request::new(ty, 0, p), 0);
+    }
+    let mut g = GuestRing::new(&mem, f, n.clone());
+    {
+        let mut srv = ServerRing::new(&mem, f, n.clone(), 0).unwrap();
+        let r = roundtrip(
+            &mut g,
+            &mut srv,
+            &mut s,
+            cid,
+            &encode_frame(msg::WRITE, 1, 0, b"kept\0before"),
+        );
+        assert_eq!(r[0].payload, b"OK\0");
+    }
+    // The guest queues a request while the daemon is going away.
+    let queued = encode_frame(msg::READ, 2, 0, b"kept\0");
+    assert_eq!(g.send(&queued).unwrap(), queued.len());
+
+    let dump = s.dump_state();
+    drop(s);
+    let mut s2 = Store::restore(Config::default(), &dump).unwrap();
+    let attach = s2
+        .take_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            xen_store::db::store::Effect::Introduced {
+                domid: 3,
+                conn,
+                gfn,
+                port,
+            } => Some((conn, gfn, port)),
+            _ => None,
+        })
+        .expect("the restored store announces domain 3's ring");
+    assert_eq!(
+        (attach.1, attach.2),
+        (f.0, 7),
+        "same ring frame and event channel"
+    );
+    let cid2 = attach.0;
+    // Re-attaching must not reset the ring: the queued request is served.
+    let mut srv = ServerRing::new(&mem, f, n.clone(), 0).unwrap();
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        srv.service(&mut s2, cid2, 0).unwrap();
+        got.extend(g.receive().unwrap());
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got.len(), 1, "one reply to the queued READ");
+    assert_eq!(
+        (got[0].header.req_id, &got[0].payload[..]),
+        (2, &b"before"[..])
+    );
+    let r = roundtrip(
+        &mut g,
+        &mut srv,
+        &mut s2,
+        cid2,
+        &encode_frame(msg::WRITE, 3, 0, b"after\0x"),
+    );
+    assert_eq!(r[0].payload, b"OK\0");
+    assert!(g.connected().unwrap());
+}
