@@ -16,11 +16,16 @@
 #![deny(unsafe_code)]
 
 extern crate alloc;
-#[cfg(test)]
+#[cfg(any(test, loom))]
 extern crate std;
 
 mod host;
+#[cfg(loom)]
+mod loom_memory;
 mod word;
+
+#[cfg(loom)]
+pub use loom_memory::{LoomMemory, WORDS_PER_FRAME as LOOM_WORDS_PER_FRAME};
 
 pub use host::HostMemory;
 pub use word::Word;

@@ -182,6 +182,23 @@ pub fn available() -> bool {
     .all(|t| build::on_path(t))
 }
 
+/// For tests: true (after saying so on stderr) when the host cannot be
+/// built here and the test should skip; panics instead when
+/// `XEN_REFHOST_REQUIRE=1` (the README's test command sets it).
+pub fn skip_here() -> bool {
+    if available() {
+        return false;
+    }
+    assert!(
+        std::env::var_os("XEN_REFHOST_REQUIRE").is_none_or(|v| v != "1"),
+        "XEN_REFHOST_REQUIRE=1 but QEMU, GRUB or Debian's packaging tools are missing"
+    );
+    eprintln!(
+        "skipped: the reference Xen host cannot be built here (QEMU, GRUB or apt tooling missing)"
+    );
+    true
+}
+
 impl RefHost {
     /// Builds (or reuses) the host's files, boots it and waits for dom0's
     /// shell. `Ok(None)` when this machine lacks the tools ([`available`]).
