@@ -156,10 +156,9 @@ fn decisions(c: &mut Criterion) {
     let sref: Vec<Ssidref> = (0..LABELS - 1)
         .map(|i| compiled.labels.vm_ssidref(&format!("L{i}")).unwrap())
         .collect();
-    let pairs: Vec<(Ssidref, Ssidref)> = pairs()
-        .into_iter()
-        .map(|(a, b)| (sref[a], sref[b]))
-        .collect();
+    let idx_pairs = pairs();
+    let pairs: Vec<(Ssidref, Ssidref)> =
+        idx_pairs.iter().map(|&(a, b)| (sref[a], sref[b])).collect();
 
     // Reference data: each label's STE row as 1,000 bits, and the complete
     // answer bitmap over every label pair.
@@ -177,7 +176,6 @@ fn decisions(c: &mut Criterion) {
             .zip(&rows[j * words..(j + 1) * words])
             .any(|(x, y)| x & y != 0)
     };
-    let idx_pairs = self::pairs();
     let mut answers = vec![0u64; (LABELS * LABELS).div_ceil(64)];
     for &(i, j) in &idx_pairs {
         if common(i, j) {

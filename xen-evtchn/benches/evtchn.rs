@@ -178,37 +178,36 @@ fn relax(spins: u64) {
     }
 }
 
-/// Spins on the 2-level upcall scan until `port` is seen.
-fn wait_2l(mem: &HostMemory, g: &TwoLevelGuest, port: EvtchnPort) {
+/// Spins until `poll` reports the event, yielding now and then.
+fn spin_until(mut poll: impl FnMut() -> bool) {
     let mut spins = 0u64;
-    loop {
-        let mut hit = false;
-        if g.upcall_pending(mem) {
-            g.scan(mem, 2, |p| hit |= p == port);
-        }
-        if hit {
-            return;
-        }
+    while !poll() {
         spins += 1;
         assert!(spins < 1 << 34, "lost event");
         relax(spins);
     }
 }
 
+/// Spins on the 2-level upcall scan until `port` is seen.
+fn wait_2l(mem: &HostMemory, g: &TwoLevelGuest, port: EvtchnPort) {
+    spin_until(|| {
+        let mut hit = false;
+        if g.upcall_pending(mem) {
+            g.scan(mem, 2, |p| hit |= p == port);
+        }
+        hit
+    });
+}
+
+/// Spins on the FIFO upcall scan until `port` is seen.
 fn wait_fifo(mem: &HostMemory, g: &mut FifoGuest, port: EvtchnPort) {
-    let mut spins = 0u64;
-    loop {
+    spin_until(|| {
         let mut hit = false;
         if g.upcall_pending(mem) {
             g.scan(mem, 64, |p| hit |= p == port);
         }
-        if hit {
-            return;
-        }
-        spins += 1;
-        assert!(spins < 1 << 34, "lost event");
-        relax(spins);
-    }
+        hit
+    });
 }
 
 #[repr(align(128))]
