@@ -36,6 +36,7 @@ pub mod hvm;
 pub mod io;
 pub mod memory;
 pub mod sched;
+pub mod sys;
 pub mod sysctl;
 pub mod vcpu;
 pub mod version;

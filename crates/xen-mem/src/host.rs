@@ -1,27 +1,22 @@
 //! [`HostMemory`]: machine memory made of ordinary allocated pages, for
 //! running the engines on a host (tests, benchmarks, simulators).
 //!
-//! This is the crate's only `unsafe` code. The frames are one zeroed,
-//! page-aligned allocation owned by the `HostMemory`; every access is bounds-
-//! checked against it before any pointer is formed. Threads standing in for
-//! guests may write the same bytes concurrently, exactly as guest vCPUs do on
-//! real hardware: like `vm-memory`, byte copies treat that memory as plain
-//! bytes with no validity invariant and never create Rust references to it,
-//! and protocol words are only touched through the atomic types.
+//! The frames are one zeroed, page-aligned allocation reached through a
+//! [`RawFrames`] view (where the pointer code lives); this module adds the
+//! ownership of that allocation and a pool of free frames.
 #![allow(unsafe_code)]
 
 use alloc::alloc::{alloc_zeroed, dealloc, Layout};
+use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::SeqCst};
 
-use crate::{check_range, check_word, FrameMemory, MemError, Mfn, Word, PAGE_SIZE};
+use crate::{FrameMemory, MemError, Mfn, RawFrames, Word, PAGE_SIZE};
 
 /// Machine memory backed by one host allocation of `frames` pages.
 pub struct HostMemory {
-    base: NonNull<u8>,
-    frames: usize,
+    raw: RawFrames,
     /// Free frames (a stack) and which frames are allocated.
     pool: spin::Mutex<Pool>,
 }
@@ -30,13 +25,6 @@ struct Pool {
     free: Vec<u64>,
     allocated: Vec<bool>,
 }
-
-// SAFETY: the allocation is owned by `HostMemory` and only reached through
-// bounds-checked raw-pointer copies and atomics, which are sound to perform
-// from several threads; the pool is behind a lock.
-unsafe impl Send for HostMemory {}
-// SAFETY: as above; `&HostMemory` exposes no references into the frames.
-unsafe impl Sync for HostMemory {}
 
 impl HostMemory {
     /// Creates memory of `frames` zeroed frames, all free.
@@ -48,10 +36,17 @@ impl HostMemory {
         // SAFETY: `layout` has a non-zero size (frames > 0, checked in `layout`).
         let ptr = unsafe { alloc_zeroed(layout) };
         let base = NonNull::new(ptr).expect("host memory allocation failed");
+        let release: crate::raw::Release = Box::new(move |base: NonNull<u8>, _len| {
+            // SAFETY: `base` came from `alloc_zeroed` with this same layout,
+            // and the view releasing it is being dropped.
+            unsafe { dealloc(base.as_ptr(), layout) }
+        });
+        // SAFETY: the allocation is page-aligned, `frames * PAGE_SIZE` bytes
+        // long, owned by the view and freed only by its release hook.
+        let raw = unsafe { RawFrames::new(base, frames, Some(release)) };
         let free = (0..frames as u64).rev().collect();
         Self {
-            base,
-            frames,
+            raw,
             pool: spin::Mutex::new(Pool {
                 free,
                 allocated: vec![false; frames],
@@ -61,12 +56,12 @@ impl HostMemory {
 
     /// Number of frames this memory holds.
     pub fn frames(&self) -> usize {
-        self.frames
+        self.raw.frames()
     }
 
     /// Number of frames currently allocated.
     pub fn allocated_frames(&self) -> usize {
-        self.frames - self.pool.lock().free.len()
+        self.raw.frames() - self.pool.lock().free.len()
     }
 
     fn layout(frames: usize) -> Layout {
@@ -77,88 +72,15 @@ impl HostMemory {
         )
         .expect("valid layout")
     }
-
-    /// A pointer to byte `offset` of `mfn`, after checking `[offset, offset+len)`.
-    fn ptr(&self, mfn: Mfn, offset: usize, len: usize) -> Result<*mut u8, MemError> {
-        if mfn.0 >= self.frames as u64 {
-            return Err(MemError::BadFrame(mfn.0));
-        }
-        check_range(offset, len)?;
-        let index = mfn.0 as usize * PAGE_SIZE + offset;
-        // SAFETY: `mfn < frames` and `offset + len <= PAGE_SIZE`, so the
-        // result stays within the allocation of `frames * PAGE_SIZE` bytes.
-        Ok(unsafe { self.base.as_ptr().add(index) })
-    }
-
-    fn word_ptr<W: Word>(&self, mfn: Mfn, offset: usize) -> Result<*mut u8, MemError> {
-        check_word::<W>(offset)?;
-        self.ptr(mfn, offset, W::SIZE)
-    }
 }
 
-impl Drop for HostMemory {
-    fn drop(&mut self) {
-        // SAFETY: `base` came from `alloc_zeroed` with this same layout.
-        unsafe { dealloc(self.base.as_ptr(), Self::layout(self.frames)) }
-    }
-}
-
-/// Applies `op` to the atomic of `W`'s size at `ptr`.
-macro_rules! with_atomic {
-    ($w:ty, $ptr:expr, |$a:ident, $cast:ident| $body:expr) => {{
-        let ptr = $ptr;
-        match <$w as Word>::SIZE {
-            1 => {
-                // SAFETY: `ptr` is in bounds and aligned for the word size
-                // (checked by `word_ptr`); the frames are only ever accessed
-                // through raw pointers and atomics, so no reference aliases it.
-                let $a = unsafe { AtomicU8::from_ptr(ptr) };
-                #[allow(dead_code)]
-                type $cast = u8;
-                $body
-            }
-            2 => {
-                // SAFETY: as for the 1-byte case.
-                let $a = unsafe { AtomicU16::from_ptr(ptr.cast()) };
-                #[allow(dead_code)]
-                type $cast = u16;
-                $body
-            }
-            4 => {
-                // SAFETY: as for the 1-byte case.
-                let $a = unsafe { AtomicU32::from_ptr(ptr.cast()) };
-                #[allow(dead_code)]
-                type $cast = u32;
-                $body
-            }
-            _ => {
-                // SAFETY: as for the 1-byte case.
-                let $a = unsafe { AtomicU64::from_ptr(ptr.cast()) };
-                #[allow(dead_code)]
-                type $cast = u64;
-                $body
-            }
-        }
-    }};
-}
-
-// The macro casts through the word type, which is `u64` itself in one arm.
-#[allow(clippy::unnecessary_cast)]
 impl FrameMemory for HostMemory {
     fn read(&self, mfn: Mfn, offset: usize, buf: &mut [u8]) -> Result<(), MemError> {
-        let src = self.ptr(mfn, offset, buf.len())?;
-        // SAFETY: `src..src+len` is inside the allocation and `buf` is a
-        // distinct Rust buffer, so the ranges cannot overlap.
-        unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
-        Ok(())
+        self.raw.read(mfn, offset, buf)
     }
 
     fn write(&self, mfn: Mfn, offset: usize, data: &[u8]) -> Result<(), MemError> {
-        let dst = self.ptr(mfn, offset, data.len())?;
-        // SAFETY: `dst..dst+len` is inside the allocation; `data` is a
-        // distinct Rust buffer.
-        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
-        Ok(())
+        self.raw.write(mfn, offset, data)
     }
 
     fn copy(
@@ -169,31 +91,19 @@ impl FrameMemory for HostMemory {
         dst_offset: usize,
         len: usize,
     ) -> Result<(), MemError> {
-        let s = self.ptr(src, src_offset, len)?;
-        let d = self.ptr(dst, dst_offset, len)?;
-        // SAFETY: both ranges are inside the allocation; `ptr::copy` allows overlap.
-        unsafe { core::ptr::copy(s, d, len) };
-        Ok(())
+        self.raw.copy(src, src_offset, dst, dst_offset, len)
     }
 
     fn fill(&self, mfn: Mfn, offset: usize, len: usize, byte: u8) -> Result<(), MemError> {
-        let d = self.ptr(mfn, offset, len)?;
-        // SAFETY: the range is inside the allocation.
-        unsafe { core::ptr::write_bytes(d, byte, len) };
-        Ok(())
+        self.raw.fill(mfn, offset, len, byte)
     }
 
     fn load<W: Word>(&self, mfn: Mfn, offset: usize) -> Result<W, MemError> {
-        let p = self.word_ptr::<W>(mfn, offset)?;
-        Ok(with_atomic!(W, p, |a, T| W::from_u64_truncate(
-            a.load(SeqCst) as u64
-        )))
+        self.raw.load(mfn, offset)
     }
 
     fn store<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
-        let p = self.word_ptr::<W>(mfn, offset)?;
-        with_atomic!(W, p, |a, T| a.store(value.to_u64() as T, SeqCst));
-        Ok(())
+        self.raw.store(mfn, offset, value)
     }
 
     fn compare_exchange<W: Word>(
@@ -203,25 +113,15 @@ impl FrameMemory for HostMemory {
         current: W,
         new: W,
     ) -> Result<Result<W, W>, MemError> {
-        let p = self.word_ptr::<W>(mfn, offset)?;
-        Ok(with_atomic!(W, p, |a, T| a
-            .compare_exchange(current.to_u64() as T, new.to_u64() as T, SeqCst, SeqCst)
-            .map(|v| W::from_u64_truncate(v as u64))
-            .map_err(|v| W::from_u64_truncate(v as u64))))
+        self.raw.compare_exchange(mfn, offset, current, new)
     }
 
     fn fetch_or<W: Word>(&self, mfn: Mfn, offset: usize, bits: W) -> Result<W, MemError> {
-        let p = self.word_ptr::<W>(mfn, offset)?;
-        Ok(with_atomic!(W, p, |a, T| W::from_u64_truncate(
-            a.fetch_or(bits.to_u64() as T, SeqCst) as u64
-        )))
+        self.raw.fetch_or(mfn, offset, bits)
     }
 
     fn fetch_and<W: Word>(&self, mfn: Mfn, offset: usize, bits: W) -> Result<W, MemError> {
-        let p = self.word_ptr::<W>(mfn, offset)?;
-        Ok(with_atomic!(W, p, |a, T| W::from_u64_truncate(
-            a.fetch_and(bits.to_u64() as T, SeqCst) as u64
-        )))
+        self.raw.fetch_and(mfn, offset, bits)
     }
 
     fn alloc_frame(&self) -> Result<Mfn, MemError> {

@@ -22,12 +22,14 @@ extern crate std;
 mod host;
 #[cfg(loom)]
 mod loom_memory;
+mod raw;
 mod word;
 
 #[cfg(loom)]
 pub use loom_memory::{LoomMemory, WORDS_PER_FRAME as LOOM_WORDS_PER_FRAME};
 
 pub use host::HostMemory;
+pub use raw::{RawFrames, Release};
 pub use word::Word;
 
 /// Size of a frame (x86 small page), in bytes.
@@ -123,6 +125,50 @@ pub trait FrameMemory: Sync {
     /// Returns a frame obtained from [`alloc_frame`](Self::alloc_frame).
     /// Freeing a frame twice or one never allocated is refused.
     fn free_frame(&self, mfn: Mfn) -> Result<(), MemError>;
+}
+
+/// A shared reference reaches the same memory: engines that hold their
+/// memory by value (a ring that owns its mapping) also take `&HostMemory`.
+impl<T: FrameMemory + ?Sized> FrameMemory for &T {
+    fn read(&self, mfn: Mfn, offset: usize, buf: &mut [u8]) -> Result<(), MemError> {
+        (**self).read(mfn, offset, buf)
+    }
+    fn write(&self, mfn: Mfn, offset: usize, data: &[u8]) -> Result<(), MemError> {
+        (**self).write(mfn, offset, data)
+    }
+    fn copy(&self, src: Mfn, so: usize, dst: Mfn, d_o: usize, len: usize) -> Result<(), MemError> {
+        (**self).copy(src, so, dst, d_o, len)
+    }
+    fn fill(&self, mfn: Mfn, offset: usize, len: usize, byte: u8) -> Result<(), MemError> {
+        (**self).fill(mfn, offset, len, byte)
+    }
+    fn load<W: Word>(&self, mfn: Mfn, offset: usize) -> Result<W, MemError> {
+        (**self).load(mfn, offset)
+    }
+    fn store<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
+        (**self).store(mfn, offset, value)
+    }
+    fn compare_exchange<W: Word>(
+        &self,
+        mfn: Mfn,
+        offset: usize,
+        current: W,
+        new: W,
+    ) -> Result<Result<W, W>, MemError> {
+        (**self).compare_exchange(mfn, offset, current, new)
+    }
+    fn fetch_or<W: Word>(&self, mfn: Mfn, offset: usize, bits: W) -> Result<W, MemError> {
+        (**self).fetch_or(mfn, offset, bits)
+    }
+    fn fetch_and<W: Word>(&self, mfn: Mfn, offset: usize, bits: W) -> Result<W, MemError> {
+        (**self).fetch_and(mfn, offset, bits)
+    }
+    fn alloc_frame(&self) -> Result<Mfn, MemError> {
+        (**self).alloc_frame()
+    }
+    fn free_frame(&self, mfn: Mfn) -> Result<(), MemError> {
+        (**self).free_frame(mfn)
+    }
 }
 
 /// Checks that `[offset, offset + len)` lies within one frame.

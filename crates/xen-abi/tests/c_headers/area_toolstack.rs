@@ -9,6 +9,7 @@ pub fn register(check: &mut Check) {
     domctl_consts(check);
     sysctl_structs(check);
     sysctl_consts(check);
+    linux_devices(check);
 }
 
 fn domctl_structs(check: &mut Check) {
@@ -426,5 +427,47 @@ fn sysctl_consts(check: &mut Check) {
         ARINC653_MAX_DOMAINS_PER_SCHEDULE => "ARINC653_MAX_DOMAINS_PER_SCHEDULE",
         XEN_SYSCTL_SCHEDOP_PUTINFO => "XEN_SYSCTL_SCHEDOP_putinfo",
         XEN_SYSCTL_SCHEDOP_GETINFO => "XEN_SYSCTL_SCHEDOP_getinfo",
+    );
+}
+
+fn linux_devices(check: &mut Check) {
+    use xen_abi::sys::*;
+
+    c_struct!(check, IoctlEvtchnBindVirq, "struct ioctl_evtchn_bind_virq" { virq = "virq" });
+    c_struct!(check, IoctlEvtchnBindInterdomain, "struct ioctl_evtchn_bind_interdomain" {
+        remote_domain = "remote_domain", remote_port = "remote_port",
+    });
+    c_struct!(check, IoctlEvtchnBindUnboundPort, "struct ioctl_evtchn_bind_unbound_port" {
+        remote_domain = "remote_domain",
+    });
+    c_struct!(check, IoctlEvtchnUnbind, "struct ioctl_evtchn_unbind" { port = "port" });
+    c_struct!(check, IoctlEvtchnNotify, "struct ioctl_evtchn_notify" { port = "port" });
+    c_struct!(check, IoctlEvtchnRestrictDomid, "struct ioctl_evtchn_restrict_domid" { domid = "domid" });
+    c_struct!(check, IoctlGntdevGrantRef, "struct ioctl_gntdev_grant_ref" { domid = "domid", gref = "ref" });
+    c_struct!(check, IoctlGntdevMapGrantRef, "struct ioctl_gntdev_map_grant_ref" {
+        count = "count", pad = "pad", index = "index", refs = "refs",
+    });
+    c_struct!(check, IoctlGntdevUnmapGrantRef, "struct ioctl_gntdev_unmap_grant_ref" {
+        index = "index", count = "count", pad = "pad",
+    });
+    c_struct!(check, IoctlGntdevSetMaxGrants, "struct ioctl_gntdev_set_max_grants" { count = "count" });
+    c_struct!(check, PrivcmdHypercall, "privcmd_hypercall_t" { op = "op", arg = "arg" });
+    c_struct!(check, PrivcmdMmapBatchV2, "privcmd_mmapbatch_v2_t" {
+        num = "num", dom = "dom", addr = "addr", arr = "arr", err = "err",
+    });
+    c_const!(check,
+        IOCTL_EVTCHN_BIND_VIRQ => "IOCTL_EVTCHN_BIND_VIRQ",
+        IOCTL_EVTCHN_BIND_INTERDOMAIN => "IOCTL_EVTCHN_BIND_INTERDOMAIN",
+        IOCTL_EVTCHN_BIND_UNBOUND_PORT => "IOCTL_EVTCHN_BIND_UNBOUND_PORT",
+        IOCTL_EVTCHN_UNBIND => "IOCTL_EVTCHN_UNBIND",
+        IOCTL_EVTCHN_NOTIFY => "IOCTL_EVTCHN_NOTIFY",
+        IOCTL_EVTCHN_RESET => "IOCTL_EVTCHN_RESET",
+        IOCTL_EVTCHN_RESTRICT_DOMID => "IOCTL_EVTCHN_RESTRICT_DOMID",
+        IOCTL_GNTDEV_MAP_GRANT_REF => "IOCTL_GNTDEV_MAP_GRANT_REF",
+        IOCTL_GNTDEV_UNMAP_GRANT_REF => "IOCTL_GNTDEV_UNMAP_GRANT_REF",
+        IOCTL_GNTDEV_SET_MAX_GRANTS => "IOCTL_GNTDEV_SET_MAX_GRANTS",
+        IOCTL_PRIVCMD_HYPERCALL => "IOCTL_PRIVCMD_HYPERCALL",
+        IOCTL_PRIVCMD_MMAPBATCH_V2 => "IOCTL_PRIVCMD_MMAPBATCH_V2",
+        IOCTL_PRIVCMD_RESTRICT => "IOCTL_PRIVCMD_RESTRICT",
     );
 }

@@ -65,7 +65,7 @@ impl Check {
 
     fn program(&self) -> String {
         let mut c = String::from(
-            "#define __XEN_TOOLS__ 1\n#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\n#include <string.h>\n#include <errno.h>\n",
+            "#define __XEN_TOOLS__ 1\n#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\n#include <string.h>\n#include <errno.h>\n#include <sys/ioctl.h>\n",
         );
         for h in HEADERS {
             writeln!(c, "#include <xen/{h}>").unwrap();
@@ -171,6 +171,9 @@ const HEADERS: &[&str] = &[
     "io/console.h",
     "io/xenbus.h",
     "io/protocols.h",
+    "sys/evtchn.h",
+    "sys/gntdev.h",
+    "sys/privcmd.h",
 ];
 
 fn scratch_dir() -> PathBuf {
