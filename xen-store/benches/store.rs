@@ -83,6 +83,7 @@ impl Daemon {
             access_log: None,
             state_file: dir.join("state"),
             domain_sockets: Vec::new(),
+            xen: xen_store::server::XenMode::Off,
         };
         let store = Store::new(cfg.store.clone());
         std::thread::spawn(move || {

@@ -161,10 +161,12 @@ fn produce<M: FrameMemory>(
     Ok(n)
 }
 
-/// The store's end of a domain's ring.
+/// The store's end of a domain's ring. It holds its memory by value: a
+/// `&HostMemory` in tests, or the mapping of the guest's page that it owns
+/// in a daemon.
 #[derive(Debug)]
-pub struct ServerRing<'m, M: FrameMemory, N: Notifier> {
-    mem: &'m M,
+pub struct ServerRing<M: FrameMemory, N: Notifier> {
+    mem: M,
     frame: Mfn,
     notifier: N,
     dec: FrameDecoder,
@@ -173,9 +175,9 @@ pub struct ServerRing<'m, M: FrameMemory, N: Notifier> {
     failed: bool,
 }
 
-impl<'m, M: FrameMemory, N: Notifier> ServerRing<'m, M, N> {
+impl<M: FrameMemory, N: Notifier> ServerRing<M, N> {
     /// Attaches to the ring page `frame`, advertising `features`.
-    pub fn new(mem: &'m M, frame: Mfn, notifier: N, features: u32) -> Result<Self, RingError> {
+    pub fn new(mem: M, frame: Mfn, notifier: N, features: u32) -> Result<Self, RingError> {
         mem.store(frame, SERVER_FEATURES, features)?;
         Ok(ServerRing {
             mem,
@@ -207,7 +209,7 @@ impl<'m, M: FrameMemory, N: Notifier> ServerRing<'m, M, N> {
         if self.failed {
             return Err(RingError::Ignored);
         }
-        let (m, f) = (self.mem, self.frame);
+        let (m, f) = (&self.mem, self.frame);
         if m.load::<u32>(f, CONNECTION)? == XENSTORE_RECONNECT {
             // docs/misc/xenstore-ring.txt: drop the connection's state and
             // the ring contents, then say we are connected again.
@@ -281,7 +283,7 @@ impl<'m, M: FrameMemory, N: Notifier> ServerRing<'m, M, N> {
                 }
             }
             let n = match produce(
-                self.mem,
+                &self.mem,
                 self.frame,
                 RSP,
                 RSP_CONS,

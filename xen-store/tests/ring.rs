@@ -28,7 +28,7 @@ fn setup() -> (HostMemory, Mfn, Store, u64) {
 
 fn roundtrip(
     g: &mut GuestRing<'_, HostMemory, Count>,
-    srv: &mut ServerRing<'_, HostMemory, Count>,
+    srv: &mut ServerRing<&HostMemory, Count>,
     s: &mut Store,
     cid: u64,
     frame: &[u8],

@@ -23,7 +23,7 @@ impl Notifier for Nop {
 
 struct Srv<'m> {
     store: Store,
-    rings: Vec<(ServerRing<'m, HostMemory, Nop>, ConnId)>,
+    rings: Vec<(ServerRing<&'m HostMemory, Nop>, ConnId)>,
 }
 
 impl Srv<'_> {

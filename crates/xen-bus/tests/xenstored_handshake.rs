@@ -36,6 +36,7 @@ impl Daemon {
             access_log: None,
             state_file: dir.join("state"),
             domain_sockets: vec![(common::FE_DOM, sock5.clone())],
+            xen: xen_store::server::XenMode::Off,
         };
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()

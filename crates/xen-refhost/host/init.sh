@@ -6,13 +6,14 @@
 #   refhost.xenstored=c       Xen's C xenstored (default)
 #   refhost.xenstored=oxen    Xen's oxenstored
 #   refhost.xenstored=none    none (the test starts one)
-#   refhost.xenstored=/path   that binary
+#   refhost.xenstored=/path   that binary (stderr in /var/log/xen/xenstored.log)
+# xenconsoled logs every guest's console to /var/log/xen/console/guest-<name>.log.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /proc /sys /dev
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /tmp /run /var/run /var/log/xen /var/lib/xen /var/lib/xenstored
+mkdir -p /dev/pts /tmp /run /var/run /var/log/xen/console /var/lib/xen /var/lib/xenstored
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
@@ -34,7 +35,7 @@ case "$store" in
     c) xenstored --pid-file /run/xen/xenstored.pid ;;
     oxen) oxenstored --pid-file /run/xen/xenstored.pid ;;
     none) ;;
-    *) "$store" --pid-file /run/xen/xenstored.pid & ;;
+    *) "$store" --pid-file /run/xen/xenstored.pid 2>/var/log/xen/xenstored.log & ;;
 esac
 if [ "$store" != none ]; then
     i=0
@@ -44,7 +45,7 @@ if [ "$store" != none ]; then
         sleep 0.1
     done
     xen-init-dom0
-    xenconsoled --pid-file=/run/xen/xenconsoled.pid
+    xenconsoled --pid-file=/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
 fi
 echo "refhost: ready ($(uname -r), xenstored=$store)"
 export PS1='# '

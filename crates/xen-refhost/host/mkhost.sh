@@ -7,8 +7,10 @@
 # OUT/xen.gz   Debian's Xen 4.17 hypervisor
 # OUT/vmlinuz  Debian's Linux 6.1 kernel (dom0)
 # OUT/initrd   dom0's root filesystem: busybox, Xen's tools and libraries,
-#              the Xen kernel modules, init.sh as /init, and every extra
-#              SRC file copied to DEST.
+#              the Xen kernel modules, init.sh as /init, a Linux domU to
+#              `xl create` (/boot/vmlinuz, /boot/domu.cpio.gz,
+#              /etc/xen/linux-domu.cfg), and every extra SRC file copied
+#              to DEST.
 set -eu
 mkdir -p "$1"
 OUT=$(cd "$1" && pwd)
@@ -96,6 +98,22 @@ cp "$HERE/init.sh" "$STAGE/init"
 chmod 755 "$STAGE/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$STAGE/etc/passwd"
 echo "root:x:0:" > "$STAGE/etc/group"
+
+# The Linux domU: the same kernel with a busybox initramfs.
+GUEST="$OUT/guest"
+rm -rf "$GUEST"
+mkdir -p "$GUEST/bin" "$GUEST/sbin" "$GUEST/proc" "$GUEST/sys" "$GUEST/dev" \
+    "$STAGE/boot" "$STAGE/etc/xen" "$STAGE/var/log/xen/console"
+cp "$STAGE/bin/busybox" "$GUEST/bin/busybox"
+for a in $("$GUEST/bin/busybox" --list); do
+    [ -e "$GUEST/bin/$a" ] || ln -s busybox "$GUEST/bin/$a"
+done
+cp "$HERE/domu-init.sh" "$GUEST/init"
+printf '#!/bin/sh\necho "refguest: powering off"\nexec /bin/busybox poweroff -f\n' > "$GUEST/sbin/poweroff"
+chmod 755 "$GUEST/init" "$GUEST/sbin/poweroff"
+(cd "$GUEST" && find . | cpio -o -H newc --quiet) | gzip -9 > "$STAGE/boot/domu.cpio.gz"
+cp "$OUT/vmlinuz" "$STAGE/boot/vmlinuz"
+cp "$HERE/linux-domu.cfg" "$STAGE/etc/xen/linux-domu.cfg"
 
 # Extra files from the caller.
 for pair in "$@"; do

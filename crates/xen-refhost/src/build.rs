@@ -9,6 +9,8 @@ use crate::{io, Error, HostConfig};
 
 const MKHOST: &str = include_str!("../host/mkhost.sh");
 const INIT: &str = include_str!("../host/init.sh");
+const DOMU_INIT: &str = include_str!("../host/domu-init.sh");
+const DOMU_CFG: &str = include_str!("../host/linux-domu.cfg");
 
 /// The three files GRUB loads.
 #[derive(Clone, Debug)]
@@ -46,6 +48,8 @@ pub fn prepare(extra: &[(PathBuf, String)]) -> Result<HostFiles, Error> {
     let mut h = DefaultHasher::new();
     MKHOST.hash(&mut h);
     INIT.hash(&mut h);
+    DOMU_INIT.hash(&mut h);
+    DOMU_CFG.hash(&mut h);
     for (src, dst) in extra {
         let bytes = std::fs::read(src).map_err(io(format!("read {}", src.display())))?;
         bytes.hash(&mut h);
@@ -83,7 +87,7 @@ pub fn prepare(extra: &[(PathBuf, String)]) -> Result<HostFiles, Error> {
         });
     }
     // Only the archive is needed afterwards; the staging tree is large.
-    for d in ["stage", "kernel", "hv"] {
+    for d in ["stage", "kernel", "hv", "guest"] {
         let _ = std::fs::remove_dir_all(out.join(d));
     }
     std::fs::write(&done, b"").map_err(io("mark the host files built"))?;

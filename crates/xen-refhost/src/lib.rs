@@ -168,6 +168,26 @@ pub struct RefHost {
     next_marker: u64,
 }
 
+/// Removes a last line that is a copy of command `n`'s end marker damaged
+/// in transit (the intact copy follows it).
+fn drop_damaged_marker(text: &str, n: u64) -> String {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    match body.rsplit_once('\n') {
+        Some((before, last)) if looks_like_marker(last, n) => format!("{before}\n"),
+        None if looks_like_marker(body, n) => String::new(),
+        _ => text.to_string(),
+    }
+}
+
+/// A line that is what is left of `@@RHEND:<n>:<status>` after losing a
+/// byte or two.
+fn looks_like_marker(line: &str, n: u64) -> bool {
+    let line = line.trim();
+    let tag = format!(":{n}:");
+    line.len() <= 24 && (line.starts_with("@@") || line.contains("END")) && line.contains(&tag)
+        || line.len() <= 24 && line.starts_with("@@R") && line.contains("END")
+}
+
 /// True when this machine has what the host needs: QEMU, GRUB's ISO
 /// builder and Debian's packaging tools.
 pub fn available() -> bool {
@@ -307,18 +327,25 @@ impl RefHost {
         let n = self.next_marker;
         let from = self.console.len();
         // The marker is split by quotes on the typed line, so only the
-        // shell's own output carries it whole.
-        self.send(&format!("{command}; echo \"@@RH\"\"END:{n}:$?\"\n"))?;
+        // shell's own output carries it whole. It is printed twice: under
+        // load the emulated serial line now and then loses a byte, and one
+        // intact copy is enough.
+        self.send(&format!(
+            "{command}; rh_s=$?; echo \"@@RH\"\"END:{n}:$rh_s\"; echo \"@@RH\"\"END:{n}:$rh_s\"\n"
+        ))?;
         let marker = format!("@@RHEND:{n}:");
         let at = self.wait_after(from, &marker, limit)?;
         let end = self.wait_after(at, "\n", Duration::from_secs(10))?;
-        // The next prompt, so that the next command's output starts clean.
-        self.wait_after(end, "# ", Duration::from_secs(10))?;
+        // The second copy and the next prompt, so that the next command's
+        // output starts clean (either may be the one that lost a byte).
+        let _ = self
+            .wait_after(end, &marker, Duration::from_secs(5))
+            .and_then(|m| self.wait_after(m, "# ", Duration::from_secs(5)));
         let raw = self.console.slice(from, end);
         let status_text = raw[at - from + marker.len()..].trim();
         let status = status_text.parse().unwrap_or(-1);
         Ok(CommandOutput {
-            text: console::clean(&raw[..at - from]),
+            text: drop_damaged_marker(&console::clean(&raw[..at - from]), n),
             status,
         })
     }
@@ -346,5 +373,23 @@ impl Drop for RefHost {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::drop_damaged_marker;
+
+    #[test]
+    fn damaged_end_markers_are_dropped_from_output() {
+        assert_eq!(drop_damaged_marker("a\nb\n@@RHND:10:0\n", 10), "a\nb\n");
+        assert_eq!(drop_damaged_marker("a\n@@RHEN:7:0\n", 7), "a\n");
+        assert_eq!(drop_damaged_marker("@RHEND:3:1\n", 3), "");
+        // Ordinary output stays.
+        assert_eq!(
+            drop_damaged_marker("a\nEND of list :3: x\n", 4),
+            "a\nEND of list :3: x\n"
+        );
+        assert_eq!(drop_damaged_marker("a\nb\n", 1), "a\nb\n");
     }
 }

@@ -19,7 +19,7 @@ use xen_store::server::{self, LogLevel, ServerConfig};
 /// /var/run/xenstored/socket (the places libxenstore looks). Quotas apply to
 /// unprivileged domains; 0 disables one.
 #[derive(Parser, Debug)]
-#[command(name = "xenstored", version, about = "The XenStore daemon: serves the xenstore protocol on a Unix socket.", long_about = None)]
+#[command(name = "xenstored", version, about = "The XenStore daemon: serves the xenstore protocol on a Unix socket and, on a Xen host, on the shared rings of dom0 and every introduced domain.", long_about = None)]
 struct Args {
     /// Socket path (default: see above).
     #[arg(long, value_name = "PATH")]
@@ -79,6 +79,12 @@ struct Args {
     /// (not in upstream; lets tools run on behalf of a guest).
     #[arg(long = "domain-socket", value_name = "DOMID:PATH")]
     domain_socket: Vec<String>,
+    /// On Xen, do not introduce dom0 at start (another party will).
+    #[arg(short = 'D', long = "no-domain-init")]
+    no_domain_init: bool,
+    /// Serve Unix sockets only, even on a Xen host (no shared rings).
+    #[arg(long)]
+    no_rings: bool,
     /// Live-update state file (default: $XENSTORED_RUNDIR/state_dump).
     #[arg(long, value_name = "FILE")]
     state_file: Option<PathBuf>,
@@ -133,6 +139,26 @@ fn build_config(a: &Args) -> Result<Config, String> {
         }
     }
     Ok(cfg)
+}
+
+/// Shared rings when this kernel runs on Xen with the dom0 devices; dom0's
+/// own ring too when its kernel keeps a local store page.
+fn xen_mode(a: &Args) -> server::XenMode {
+    #[cfg(target_os = "linux")]
+    {
+        if a.no_rings || !xen_linux::on_xen() {
+            server::XenMode::Off
+        } else if a.no_domain_init || !xen_linux::xenfs::has_local_store() {
+            server::XenMode::Rings
+        } else {
+            server::XenMode::RingsAndDom0
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = a;
+        server::XenMode::Off
+    }
 }
 
 fn main() {
@@ -198,6 +224,7 @@ fn main() {
         log_level: args.log_level,
         access_log: args.access_log.clone(),
         state_file: state_file.clone(),
+        xen: xen_mode(&args),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

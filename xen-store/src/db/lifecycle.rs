@@ -137,6 +137,25 @@ impl Store {
         }
     }
 
+    /// A domain shut down (it still exists, e.g. until the toolstack
+    /// destroys it): fires `@releaseDomain` so watchers such as `xl`
+    /// notice, as the C daemon does on `VIRQ_DOM_EXC`. Nothing else
+    /// changes; a domain never introduced is ignored.
+    pub fn domain_shut_down(&mut self, domid: u32, now: u64) {
+        if self.domains.get(domid).is_some_and(|d| d.introduced) {
+            self.fire_special(1, now);
+        }
+    }
+
+    /// The domains introduced so far (for a transport checking which died).
+    pub fn introduced_domains(&self) -> Vec<u32> {
+        self.domains
+            .iter()
+            .filter(|d| d.introduced)
+            .map(|d| d.domid)
+            .collect()
+    }
+
     fn destroy_domain(&mut self, domid: u32, now: u64) {
         let Some(d) = self.domains.get(domid).cloned() else {
             return;

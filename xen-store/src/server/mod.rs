@@ -8,6 +8,18 @@
 //! map behind its own mutex; the two are never held together.
 
 mod socket;
+#[cfg(target_os = "linux")]
+mod xen;
+#[cfg(target_os = "linux")]
+pub use xen::XenMode;
+
+/// Where dom0's ring comes from (only `Off` exists off Linux).
+#[cfg(not(target_os = "linux"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XenMode {
+    /// Not on Xen: Unix sockets only.
+    Off,
+}
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -68,6 +80,8 @@ pub struct ServerConfig {
     /// Extra sockets whose clients act as an unprivileged domain (for
     /// tests and tools run on behalf of a guest): `(domid, path)`.
     pub domain_sockets: Vec<(u32, PathBuf)>,
+    /// Shared rings of domains on a real Xen host (see [`XenMode`]).
+    pub xen: XenMode,
 }
 
 /// The socket path the upstream daemons and libxenstore use:
@@ -109,6 +123,9 @@ pub struct Shared {
     live_update: Notify,
     live_update_args: Mutex<Option<Vec<String>>>,
     pub(crate) timer: Notify,
+    /// The ring task's queue, when serving domains on Xen.
+    #[cfg(target_os = "linux")]
+    rings: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<xen::RingCmd>>,
 }
 
 impl Shared {
@@ -151,14 +168,43 @@ impl Shared {
                         h.kill.notify_one();
                         h.notify.notify_one();
                     }
-                    self.log(LogLevel::Warn, &format!("connection {c} closed: not reading its events"));
+                    self.log(
+                        LogLevel::Warn,
+                        &format!("connection {c} closed: not reading its events"),
+                    );
                 }
-                Effect::Introduced { domid, gfn, port, .. } => self.log(
-                    LogLevel::Info,
-                    &format!("domain {domid} introduced (gfn {gfn:#x}, port {port}); no ring transport on this host"),
-                ),
-                Effect::Reintroduced { domid, .. } => self.log(LogLevel::Info, &format!("domain {domid} re-introduced")),
-                Effect::Released { domid, .. } => self.log(LogLevel::Info, &format!("domain {domid} released")),
+                Effect::Introduced {
+                    domid,
+                    conn,
+                    gfn,
+                    port,
+                } => {
+                    self.log(
+                        LogLevel::Info,
+                        &format!("domain {domid} introduced (gfn {gfn:#x}, port {port})"),
+                    );
+                    #[cfg(target_os = "linux")]
+                    self.to_rings(xen::RingCmd::Attach { domid, conn, port });
+                    #[cfg(not(target_os = "linux"))]
+                    let _ = conn;
+                }
+                Effect::Reintroduced { domid, conn, port } => {
+                    self.log(
+                        LogLevel::Info,
+                        &format!("domain {domid} re-introduced (port {port})"),
+                    );
+                    #[cfg(target_os = "linux")]
+                    self.to_rings(xen::RingCmd::Rebind { domid, conn, port });
+                    #[cfg(not(target_os = "linux"))]
+                    let _ = conn;
+                }
+                Effect::Released { domid, conn } => {
+                    self.log(LogLevel::Info, &format!("domain {domid} released"));
+                    #[cfg(target_os = "linux")]
+                    self.to_rings(xen::RingCmd::Detach { conn });
+                    #[cfg(not(target_os = "linux"))]
+                    let _ = conn;
+                }
                 Effect::Log(s) => self.log(LogLevel::Error, &s),
                 Effect::LiveUpdate(args) => {
                     if args.iter().any(|a| a == "-s") {
@@ -166,6 +212,24 @@ impl Shared {
                         *self.live_update_args.lock().expect("lu lock") = Some(args);
                         self.live_update.notify_one();
                     }
+                }
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Hands a command to the ring task, if rings are served; without one
+    /// the domain is known to the store but has no transport here.
+    #[cfg(target_os = "linux")]
+    fn to_rings(&self, c: xen::RingCmd) {
+        match self.rings.get() {
+            Some(tx) => {
+                let _ = tx.send(c);
+            }
+            None => {
+                if !matches!(c, xen::RingCmd::Flush(_)) {
+                    self.log(LogLevel::Debug, "no ring transport on this host");
                 }
             }
         }
@@ -208,7 +272,29 @@ pub async fn run(cfg: ServerConfig, store: Store) -> std::io::Result<PathBuf> {
         live_update: Notify::new(),
         live_update_args: Mutex::new(None),
         timer: Notify::new(),
+        #[cfg(target_os = "linux")]
+        rings: std::sync::OnceLock::new(),
     });
+    #[cfg(target_os = "linux")]
+    if shared.cfg.xen != XenMode::Off {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let transport = xen::Transport::open(shared.clone(), tx.clone())?;
+        let _ = shared.rings.set(tx);
+        if shared.cfg.xen == XenMode::RingsAndDom0 {
+            transport.introduce_dom0().map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("introducing dom0 through {}: {e}", xen_linux::xenfs::XENFS),
+                )
+            })?;
+        }
+        let sh = shared.clone();
+        tokio::spawn(async move {
+            if let Err(e) = transport.run(rx).await {
+                sh.log(LogLevel::Error, &format!("ring transport stopped: {e}"));
+            }
+        });
+    }
     shared.log(
         LogLevel::Info,
         &format!("listening on {}", shared.cfg.socket.display()),
