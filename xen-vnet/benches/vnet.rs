@@ -1,0 +1,3 @@
+//! Benchmarks (coming).
+#![allow(missing_docs)]
+fn main() {}

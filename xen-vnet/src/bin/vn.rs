@@ -1,0 +1,2 @@
+//! (coming)
+fn main() {}
