@@ -1,6 +1,7 @@
 //! Xen 3.x vnets rebuilt in Rust.
 #![deny(unsafe_code)]
 
+pub mod config;
 pub mod esp;
 pub mod id;
 pub mod sxp;
