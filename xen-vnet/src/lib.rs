@@ -4,7 +4,9 @@
 pub mod config;
 pub mod esp;
 pub mod id;
+pub mod node;
 pub mod sxp;
+pub mod varp;
 pub mod wire;
 
 /// Runs every decoder of the crate on `data` (the fuzz target and the
