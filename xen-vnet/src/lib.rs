@@ -2,6 +2,8 @@
 #![deny(unsafe_code)]
 
 pub mod config;
+pub mod control;
+pub mod daemon;
 pub mod esp;
 pub mod id;
 pub mod node;
