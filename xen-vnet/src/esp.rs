@@ -212,6 +212,12 @@ impl Outbound {
         self.seq
     }
 
+    /// Continues after sequence number `last` (a restarted sender must not
+    /// reuse numbers its peers' replay windows have seen).
+    pub fn set_seq(&mut self, last: u32) {
+        self.seq = last;
+    }
+
     /// Appends the ESP packet carrying `payload` (whose protocol is
     /// `next_header`) to `out`.
     pub fn seal(

@@ -284,6 +284,23 @@ impl Node {
         self.varp.lookup(vnet, mac, now)
     }
 
+    /// The last ESP sequence number sent on a secure vnet.
+    pub fn tx_seq(&self, id: VnetId) -> Option<u32> {
+        self.vnets.get(&id)?.sa.as_ref().map(|(_, o)| o.seq())
+    }
+
+    /// Continues a secure vnet's ESP sequence after `last` (see
+    /// [`Outbound::set_seq`]); false if the vnet is not secure.
+    pub fn set_tx_seq(&mut self, id: VnetId, last: u32) -> bool {
+        match self.vnets.get_mut(&id).and_then(|v| v.sa.as_mut()) {
+            Some((_, o)) => {
+                o.set_seq(last);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Periodic housekeeping.
     pub fn tick(&mut self, now: Millis) {
         self.varp.sweep(now);

@@ -10,6 +10,11 @@
 //! * Configuration: every vnet is stored as `<state>/vnets/<id>.sxp`
 //!   (mode 0600: it holds keys), the peers in `<state>/peers.sxp`; both are
 //!   reloaded at start.
+//! * ESP sequence numbers survive restarts: `<state>/seq/<id>` holds a
+//!   number the sender has not reached; at start the sender continues from
+//!   it and reserves [`SEQ_RESERVE`] more, and the once-a-second tick
+//!   reserves again before half of a reservation is used. Otherwise the
+//!   peers' anti-replay windows would drop a restarted sender's packets.
 //! * Control: the unix socket takes one SXP command per connection, see
 //!   [`crate::control`].
 //!
@@ -66,6 +71,10 @@ struct Io {
     hdrincl: Option<Socket>,
 }
 
+/// Sequence numbers reserved per write of `<state>/seq/<id>` (2^24: 256
+/// restarts before a key must change; 8 s of margin at 1 Mpps).
+pub const SEQ_RESERVE: u32 = 1 << 24;
+
 struct VnetIo {
     tap: Arc<Tap>,
     task: JoinHandle<()>,
@@ -76,6 +85,8 @@ struct Daemon {
     node: Mutex<Node>,
     io: Io,
     vnets: Mutex<HashMap<VnetId, VnetIo>>,
+    /// Secure vnets: the sequence number reserved up to (persisted).
+    seq_reserved: Mutex<HashMap<VnetId, u32>>,
     start: Instant,
 }
 
@@ -194,6 +205,50 @@ impl Daemon {
         crate::id::Mac([0x02, which, x[0], x[1], x[2], x[3]])
     }
 
+    fn seq_path(&self, id: VnetId) -> PathBuf {
+        self.opts.state_dir.join("seq").join(id.path_component())
+    }
+
+    /// Resumes a secure vnet's ESP sequence from its persisted reservation
+    /// and reserves the next block.
+    fn resume_seq(&self, id: VnetId) -> io::Result<()> {
+        if self.node().tx_seq(id).is_none() {
+            return Ok(());
+        }
+        let start: u32 = match std::fs::read_to_string(self.seq_path(id)) {
+            Ok(t) => t
+                .trim()
+                .parse()
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad seq file"))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e),
+        };
+        let reserved = start.saturating_add(SEQ_RESERVE);
+        write_private(&self.seq_path(id), &format!("{reserved}\n"))?;
+        self.node().set_tx_seq(id, start);
+        self.seq_reserved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, reserved);
+        Ok(())
+    }
+
+    /// Extends reservations that are half used.
+    fn reserve_seqs(&self) {
+        let mut res = self.seq_reserved.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, reserved) in res.iter_mut() {
+            let Some(seq) = self.node().tx_seq(*id) else {
+                continue;
+            };
+            if seq >= reserved.saturating_sub(SEQ_RESERVE / 2) {
+                let next = seq.saturating_add(SEQ_RESERVE);
+                if write_private(&self.seq_path(*id), &format!("{next}\n")).is_ok() {
+                    *reserved = next;
+                }
+            }
+        }
+    }
+
     fn vnet_path(&self, id: VnetId) -> PathBuf {
         self.opts
             .state_dir
@@ -222,7 +277,7 @@ impl Daemon {
             }
             Ok::<_, io::Error>(tap)
         })();
-        let tap = match up {
+        let tap = match up.and_then(|t| self.resume_seq(cfg.id).map(|()| t)) {
             Ok(t) => t,
             Err(e) => {
                 self.node().del_vnet(cfg.id);
@@ -532,6 +587,7 @@ pub async fn run(opts: Options) -> io::Result<()> {
         node: Mutex::new(node),
         io,
         vnets: Mutex::new(HashMap::new()),
+        seq_reserved: Mutex::new(HashMap::new()),
         start: Instant::now(),
     });
     for p in peers {
@@ -554,6 +610,7 @@ pub async fn run(opts: Options) -> io::Result<()> {
             iv.tick().await;
             let now = d2.now();
             d2.node().tick(now);
+            d2.reserve_seqs();
         }
     });
     let _ = std::fs::remove_file(&opts.control);
