@@ -163,6 +163,64 @@ fn three_hosts_every_level_restart_and_peers() {
         "{peers}"
     );
 
+    // A domain (its own namespace, MAC aa:00:00:00:00:42) on host 1's
+    // vnet 10 bridge talks to host 0; then it migrates to host 2 and
+    // host 0 re-learns it there.
+    let dom = Netns::new(format!("{tag}d"));
+    let dom_ip = Ipv4Addr::new(192, 168, 0x10, 42);
+    let plug = |host: &Netns| {
+        sh(&[
+            "-n", &dom.0, "link", "add", "eth0", "type", "veth", "peer", "name", "d42", "netns",
+            &host.0,
+        ]);
+        sh(&["-n", &host.0, "link", "set", "d42", "master", "vb10", "up"]);
+        sh(&[
+            "-n",
+            &dom.0,
+            "link",
+            "set",
+            "eth0",
+            "address",
+            "aa:00:00:00:00:42",
+        ]);
+        sh(&[
+            "-n",
+            &dom.0,
+            "addr",
+            "add",
+            &format!("{dom_ip}/24"),
+            "dev",
+            "eth0",
+        ]);
+        sh(&["-n", &dom.0, "link", "set", "eth0", "up"]);
+    };
+    plug(&hosts[1]);
+    let echo = echo_server(&hosts[0].0, vnet_addr(0x10, 0));
+    assert!(
+        udp_ping(&dom.0, dom_ip, vnet_addr(0x10, 0)).is_some(),
+        "domain on host 1"
+    );
+    let varp = ds[0].vn(&["varp-list"]);
+    assert!(
+        varp.contains("(vmac aa:00:00:00:00:42) (addr 10.77.0.2)"),
+        "{varp}"
+    );
+    let moved = ds[0].stat("moved");
+    sh(&["-n", &hosts[1].0, "link", "del", "d42"]);
+    plug(&hosts[2]);
+    assert!(
+        udp_ping(&dom.0, dom_ip, vnet_addr(0x10, 0)).is_some(),
+        "domain after migration to host 2"
+    );
+    stop_echo(&dom.0, dom_ip, vnet_addr(0x10, 0), echo);
+    let varp = ds[0].vn(&["varp-list"]);
+    assert!(
+        varp.contains("(vmac aa:00:00:00:00:42) (addr 10.77.0.3)"),
+        "{varp}"
+    );
+    assert!(ds[0].stat("moved") > moved);
+    drop(dom);
+
     // Restart host 1's daemon: vnets come back from its state directory.
     let d1 = ds.remove(1);
     d1.stop();
@@ -196,6 +254,66 @@ fn three_hosts_every_level_restart_and_peers() {
     d1.vn(&["vnet-delete", "13"]);
     assert_eq!(d1.vn(&["vnet-list"]).lines().count(), 3);
     d1.stop();
+    drop(ds);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn raw_etherip_mode_two_hosts() {
+    if let Some(why) = skip_reason() {
+        println!("SKIP raw_etherip_mode_two_hosts: {why}");
+        return;
+    }
+    let tag = format!("xvr{}", std::process::id());
+    let dir = std::env::temp_dir().join(&tag);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let h: Vec<Netns> = (0..2).map(|i| Netns::new(format!("{tag}h{i}"))).collect();
+    sh(&[
+        "-n", &h[0].0, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns",
+        &h[1].0,
+    ]);
+    for (i, n) in h.iter().enumerate() {
+        sh(&[
+            "-n",
+            &n.0,
+            "addr",
+            "add",
+            &format!("{}/24", host_addr(i)),
+            "dev",
+            "eth0",
+        ]);
+        sh(&["-n", &n.0, "link", "set", "eth0", "up"]);
+    }
+    let ds: Vec<Vnetd> = (0..2)
+        .map(|i| {
+            let d = dir.join(format!("h{i}"));
+            fs::create_dir_all(&d).unwrap();
+            Vnetd::start_with(&h[i].0, host_addr(i), &d, true, &["--encaps", "etherip"])
+        })
+        .collect();
+    for (level, id) in [LEVELS[0], LEVELS[3]] {
+        let f = vnet_file(&dir, level, id);
+        for (i, d) in ds.iter().enumerate() {
+            d.vn(&["vnet-create", f.to_str().unwrap()]);
+            sh(&[
+                "-n",
+                &h[i].0,
+                "addr",
+                "add",
+                &format!("{}/24", vnet_addr(id, i)),
+                "dev",
+                &format!("vb{id:x}"),
+            ]);
+        }
+        let echo = echo_server(&h[1].0, vnet_addr(id, 1));
+        assert!(
+            udp_ping(&h[0].0, vnet_addr(id, 0), vnet_addr(id, 1)).is_some(),
+            "{level} over protocol 97"
+        );
+        stop_echo(&h[0].0, vnet_addr(id, 0), vnet_addr(id, 1), echo);
+    }
+    assert!(ds[1].stat("esp_ok") > 0);
     drop(ds);
     let _ = fs::remove_dir_all(&dir);
 }

@@ -58,6 +58,17 @@ pub struct Vnetd {
 
 impl Vnetd {
     pub fn start(ns: &str, local: Ipv4Addr, dir: &Path, multicast: bool) -> Self {
+        Self::start_with(ns, local, dir, multicast, &[])
+    }
+
+    /// As [`Vnetd::start`] with extra vnetd arguments.
+    pub fn start_with(
+        ns: &str,
+        local: Ipv4Addr,
+        dir: &Path,
+        multicast: bool,
+        extra: &[&str],
+    ) -> Self {
         let ctl = dir.join("ctl");
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_vnetd")])
@@ -72,6 +83,7 @@ impl Vnetd {
         if !multicast {
             cmd.arg("--no-multicast");
         }
+        cmd.args(extra);
         let child = cmd.spawn().expect("spawn vnetd");
         let t = Instant::now();
         while !ctl.exists() {
