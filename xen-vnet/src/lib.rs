@@ -1,4 +1,14 @@
-//! Xen 3.x vnets rebuilt in Rust.
+//! Xen 3.x vnets rebuilt in Rust: virtual Ethernet networks tunnelled
+//! over IP, byte-compatible with the original on the wire, with standard
+//! ESP security.
+//!
+//! The core is pure (no sockets, no clocks): [`sxp`] and [`config`] read
+//! and print configuration, [`wire`] encodes and decodes every packet
+//! format, [`esp`] seals and opens ESP, [`varp`] keeps the address cache on
+//! a caller-supplied clock, and [`node`] turns "a frame from a bridge" or
+//! "a packet from the network" into [`node::Action`]s. [`daemon`] is the
+//! thin tokio shell (`vnetd`), [`control`] its command language (spoken by
+//! `vn`). Only `daemon::tap` contains `unsafe`.
 #![deny(unsafe_code)]
 
 pub mod config;

@@ -121,6 +121,24 @@ fn three_hosts_every_level_restart_and_peers() {
             ]);
         }
     }
+    // Malformed configurations and conflicts get clear errors.
+    let bad = dir.join("bad.sxp");
+    fs::write(&bad, "(vnet (id 1) (bridge x))").unwrap();
+    let e = ds[0].vn_fail(&["vnet-create", bad.to_str().unwrap()]);
+    assert!(e.contains("vnet id 1 is reserved"), "{e}");
+    fs::write(
+        &bad,
+        "(vnet (id 77) (bridge x) (security conf) (esp (spi 0x3000) (enc-key 0x00)))",
+    )
+    .unwrap();
+    let e = ds[0].vn_fail(&["vnet-create", bad.to_str().unwrap()]);
+    assert!(e.contains("(esp (enc-key ...)): 1 bytes, need 16"), "{e}");
+    let again = vnet_file(&dir, "none", 0x10);
+    let e = ds[0].vn_fail(&["vnet-create", again.to_str().unwrap()]);
+    assert!(e.contains("already exists"), "{e}");
+    let e = ds[0].vn_fail(&["vnet-delete", "0:0:0:0:0:0:0:55"]);
+    assert!(e.contains("no vnet"), "{e}");
+
     let list = ds[0].vn(&["vnet-list"]);
     assert_eq!(list.lines().count(), 4, "{list}");
     assert!(

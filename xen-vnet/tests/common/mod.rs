@@ -109,6 +109,18 @@ impl Vnetd {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Runs `vn` expecting failure; returns its stderr.
+    pub fn vn_fail(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_vn"))
+            .arg("--socket")
+            .arg(&self.ctl)
+            .args(args)
+            .output()
+            .expect("run vn");
+        assert!(!out.status.success(), "vn {} succeeded", args.join(" "));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
     pub fn stat(&self, name: &str) -> u64 {
         let s = self.vn(&["stats"]);
         let key = format!("({name} ");
