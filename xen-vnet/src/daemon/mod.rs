@@ -90,8 +90,14 @@ struct Daemon {
     start: Instant,
 }
 
+/// Socket buffers: bursts from a bridge outrun a daemon that shares its
+/// CPU; 4 MiB absorbs them (the kernel caps it at `net.core.*mem_max`).
+const SOCK_BUF: usize = 4 << 20;
+
 fn raw_socket(proto: i32, local: Ipv4Addr) -> io::Result<Socket> {
     let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(proto)))?;
+    let _ = s.set_recv_buffer_size(SOCK_BUF);
+    let _ = s.set_send_buffer_size(SOCK_BUF);
     s.set_multicast_if_v4(&local)?;
     s.set_multicast_loop_v4(false)?;
     s.set_multicast_ttl_v4(8)?;
@@ -101,6 +107,8 @@ fn raw_socket(proto: i32, local: Ipv4Addr) -> io::Result<Socket> {
 
 fn udp_socket(bind: SocketAddrV4, local: Ipv4Addr) -> io::Result<UdpSocket> {
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    let _ = s.set_recv_buffer_size(SOCK_BUF);
+    let _ = s.set_send_buffer_size(SOCK_BUF);
     s.set_reuse_address(true)?;
     s.set_multicast_if_v4(&local)?;
     s.set_multicast_loop_v4(false)?;
