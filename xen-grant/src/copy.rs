@@ -232,6 +232,14 @@ fn acquire<W: GrantWorld>(
                     .nr_v2_ops
                     .fetch_add(1, core::sync::atomic::Ordering::AcqRel);
             }
+            act.pins.add(incr);
+            // What was just stored (not read back from the entry).
+            return Ok(Acquired {
+                mfn,
+                owner: rd.id(),
+                start,
+                length,
+            });
         } else if act.mfn != mfn
             || act.src_domid != rd.id()
             || act.trans_gref != gref
