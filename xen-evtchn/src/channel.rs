@@ -104,6 +104,7 @@ impl Channel {
     }
 
     /// The notify vCPU.
+    #[inline]
     pub fn vcpu(&self) -> u32 {
         self.notify_vcpu.load(Ordering::Relaxed)
     }

@@ -73,6 +73,7 @@ impl FifoVcpu {
     }
 
     /// The control block, if registered.
+    #[inline]
     pub fn control_block(&self) -> Option<FrameLoc> {
         FrameLoc::decode(self.control.load(Ordering::Acquire))
     }
@@ -122,6 +123,10 @@ impl FifoDomain {
     }
 }
 
+/// Compare-exchange attempts of [`Fifo::mark_pending`] before it falls back
+/// to separate atomic steps.
+const MARK_TRIES: usize = 4;
+
 /// Encodes a channel's last queue.
 fn lastq(vcpu: u32, priority: usize) -> u32 {
     vcpu << 8 | priority as u32
@@ -138,6 +143,39 @@ impl Fifo {
 
     fn test<M: FrameMemory>(mem: &M, w: FrameLoc, bit: u32) -> Option<bool> {
         mem.load::<u32>(w.mfn, w.offset).ok().map(|v| v & bit != 0)
+    }
+
+    /// Xen's first steps of `evtchn_fifo_set_pending()` on the event word:
+    /// set PENDING, then, if MASKED is clear, test-and-set LINKED. Returns
+    /// whether PENDING was newly set and whether this call set LINKED (so
+    /// must link the event).
+    ///
+    /// Done as one compare-exchange of the whole word (one of the outcomes
+    /// of Xen's three steps: the one where the guest writes nothing in
+    /// between); a word already pending and masked or linked needs no write.
+    /// A guest that keeps changing the word makes the compare-exchange
+    /// fail: after [`MARK_TRIES`] attempts it gets Xen's separate steps,
+    /// which always finish.
+    #[inline]
+    pub(crate) fn mark_pending<M: FrameMemory>(mem: &M, w: FrameLoc) -> (bool, bool) {
+        if let Ok(mut cur) = mem.load::<u32>(w.mfn, w.offset) {
+            for _ in 0..MARK_TRIES {
+                let link = cur & (MASKED | LINKED) == 0;
+                let new = cur | PENDING | if link { LINKED } else { 0 };
+                if new == cur {
+                    return (false, false);
+                }
+                match mem.compare_exchange::<u32>(w.mfn, w.offset, cur, new) {
+                    Ok(Ok(_)) => return (cur & PENDING == 0, link),
+                    Ok(Err(actual)) => cur = actual,
+                    Err(_) => break,
+                }
+            }
+        }
+        let newly_pending = Self::test_and_set(mem, w, PENDING) == Some(false);
+        let link = Self::test(mem, w, MASKED) == Some(false)
+            && Self::test_and_set(mem, w, LINKED) == Some(false);
+        (newly_pending, link)
     }
 
     /// One attempt to link `link` after the tail word whose last seen value
@@ -268,11 +306,9 @@ impl PortOps for Fifo {
             return;
         };
 
-        let newly_pending = Self::test_and_set(cx.mem, word, PENDING) == Some(false);
+        let (newly_pending, to_link) = Self::mark_pending(cx.mem, word);
         let mut linked = true;
-        if Self::test(cx.mem, word, MASKED) == Some(false)
-            && Self::test_and_set(cx.mem, word, LINKED) == Some(false)
-        {
+        if to_link {
             // If the port was the old queue's tail, that queue is now empty.
             match old_tail.as_deref_mut() {
                 Some(t) if *t == port => *t = 0,
@@ -290,8 +326,10 @@ impl PortOps for Fifo {
                 }
             }
             if !linked {
+                // Xen's plain `write_atomic`: the ready bit's
+                // read-modify-write below publishes it to the guest.
                 let head = cb.at(FIFO_CONTROL_HEAD + 4 * prio);
-                let _ = cx.mem.store::<u32>(head.mfn, head.offset, port);
+                let _ = cx.mem.store_release::<u32>(head.mfn, head.offset, port);
             }
             *tail = port;
         }

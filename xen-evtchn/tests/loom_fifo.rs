@@ -2,10 +2,12 @@
 //! on two ports of one queue while the guest's upcall handler consumes the
 //! queue head. The senders run the engine's linking step as `src/fifo.rs`
 //! does it (`Fifo::set_pending`: under the queue lock, set PENDING, test
-//! MASKED, set LINKED, append to the private tail through the tail word's
-//! LINK with the engine's own bounded compare-exchange —
-//! [`xen_evtchn::fifo_set_link`] — or become the new head; then the ready
-//! bit and the upcall); the guest runs the crate's own
+//! MASKED and set LINKED with the engine's own
+//! [`xen_evtchn::fifo_mark_pending`] (one bounded compare-exchange of the
+//! word), append to the private tail through the tail word's LINK with the
+//! engine's own bounded compare-exchange — [`xen_evtchn::fifo_set_link`] —
+//! or become the new head (a release store, as the engine writes it); then
+//! the ready bit and the upcall); the guest runs the crate's own
 //! [`FifoGuest::scan`](xen_evtchn::guest::FifoGuest::scan). Whatever the
 //! interleaving: no event is lost (each sent port is consumed, or still
 //! LINKED and consumed by a later scan, exactly once) and the LINK fields
@@ -73,11 +75,9 @@ type Queue = Mutex<u32>;
 fn set_pending(mem: &LoomMemory, queue: &Queue, port: u32) {
     let w = word(port);
     let mut tail = queue.lock().unwrap();
-    let _newly_pending = mem.fetch_or::<u32>(w.mfn, w.offset, PENDING).unwrap() & PENDING == 0;
+    let (_newly_pending, to_link) = xen_evtchn::fifo_mark_pending(mem, w);
     let mut linked = true;
-    if mem.load::<u32>(w.mfn, w.offset).unwrap() & MASKED == 0
-        && mem.fetch_or::<u32>(w.mfn, w.offset, LINKED).unwrap() & LINKED == 0
-    {
+    if to_link {
         if *tail == port {
             *tail = 0;
         }
@@ -87,7 +87,7 @@ fn set_pending(mem: &LoomMemory, queue: &Queue, port: u32) {
         }
         if !linked {
             let head = FIFO_CONTROL_HEAD + 4 * PRIO;
-            mem.store::<u32>(CONTROL.mfn, CONTROL.offset + head, port)
+            mem.store_release::<u32>(CONTROL.mfn, CONTROL.offset + head, port)
                 .unwrap();
         }
         *tail = port;
@@ -310,11 +310,9 @@ fn set_pending_moving(mem: &LoomMemory, q: &Queues, port: u32) {
     let Some((prio, mut tail, mut old_tail)) = locked else {
         return;
     };
-    mem.fetch_or::<u32>(w.mfn, w.offset, PENDING).unwrap();
+    let (_newly_pending, to_link) = xen_evtchn::fifo_mark_pending(mem, w);
     let mut linked = true;
-    if mem.load::<u32>(w.mfn, w.offset).unwrap() & MASKED == 0
-        && mem.fetch_or::<u32>(w.mfn, w.offset, LINKED).unwrap() & LINKED == 0
-    {
+    if to_link {
         match old_tail.as_deref_mut() {
             Some(t) if *t == port => *t = 0,
             None if *tail == port => *tail = 0,
@@ -330,7 +328,7 @@ fn set_pending_moving(mem: &LoomMemory, q: &Queues, port: u32) {
         }
         if !linked {
             let head = CONTROL.offset + FIFO_CONTROL_HEAD + 4 * prio;
-            mem.store::<u32>(CONTROL.mfn, head, port).unwrap();
+            mem.store_release::<u32>(CONTROL.mfn, head, port).unwrap();
         }
         *tail = port;
     }
