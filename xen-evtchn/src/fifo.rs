@@ -521,3 +521,98 @@ pub(crate) fn teardown<M: FrameMemory, W: EvtchnWorld>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xen_mem::{HostMemory, MemError, Word};
+
+    /// Guest memory where the guest rewrites the event word (toggling one
+    /// bit of its LINK field) just before each of the first `interfere`
+    /// compare-exchanges on it.
+    struct Meddling {
+        mem: HostMemory,
+        interfere: AtomicU32,
+    }
+
+    impl FrameMemory for Meddling {
+        fn read(&self, m: Mfn, o: usize, b: &mut [u8]) -> Result<(), MemError> {
+            self.mem.read(m, o, b)
+        }
+        fn write(&self, m: Mfn, o: usize, d: &[u8]) -> Result<(), MemError> {
+            self.mem.write(m, o, d)
+        }
+        fn copy(&self, s: Mfn, so: usize, d: Mfn, od: usize, l: usize) -> Result<(), MemError> {
+            self.mem.copy(s, so, d, od, l)
+        }
+        fn fill(&self, m: Mfn, o: usize, l: usize, b: u8) -> Result<(), MemError> {
+            self.mem.fill(m, o, l, b)
+        }
+        fn load<W: Word>(&self, m: Mfn, o: usize) -> Result<W, MemError> {
+            self.mem.load(m, o)
+        }
+        fn store<W: Word>(&self, m: Mfn, o: usize, v: W) -> Result<(), MemError> {
+            self.mem.store(m, o, v)
+        }
+        fn compare_exchange<W: Word>(
+            &self,
+            m: Mfn,
+            o: usize,
+            c: W,
+            n: W,
+        ) -> Result<Result<W, W>, MemError> {
+            let left = self.interfere.load(Ordering::Relaxed);
+            if left > 0 {
+                self.interfere.store(left - 1, Ordering::Relaxed);
+                self.mem
+                    .store::<u32>(m, o, self.mem.load::<u32>(m, o)? ^ 1)?;
+            }
+            self.mem.compare_exchange(m, o, c, n)
+        }
+        fn fetch_or<W: Word>(&self, m: Mfn, o: usize, b: W) -> Result<W, MemError> {
+            self.mem.fetch_or(m, o, b)
+        }
+        fn fetch_and<W: Word>(&self, m: Mfn, o: usize, b: W) -> Result<W, MemError> {
+            self.mem.fetch_and(m, o, b)
+        }
+        fn alloc_frame(&self) -> Result<Mfn, MemError> {
+            self.mem.alloc_frame()
+        }
+        fn free_frame(&self, m: Mfn) -> Result<(), MemError> {
+            self.mem.free_frame(m)
+        }
+    }
+
+    #[test]
+    fn mark_pending_matches_xens_steps_even_when_the_guest_meddles() {
+        // (word before, expected (newly pending, must link), bits after)
+        let cases = [
+            (0, (true, true), PENDING | LINKED),
+            (MASKED, (true, false), PENDING | MASKED),
+            (PENDING, (false, true), PENDING | LINKED),
+            (LINKED, (true, false), PENDING | LINKED),
+            (PENDING | LINKED, (false, false), PENDING | LINKED),
+            (PENDING | MASKED, (false, false), PENDING | MASKED),
+        ];
+        // 0: no interference; 2: the compare-exchange succeeds on a retry;
+        // 99: every attempt fails and Xen's separate steps run.
+        for interfere in [0, 2, 99] {
+            for (before, expect, after) in cases {
+                let m = Meddling {
+                    mem: HostMemory::new(1),
+                    interfere: AtomicU32::new(interfere),
+                };
+                let f = m.alloc_frame().unwrap();
+                let w = FrameLoc { mfn: f, offset: 8 };
+                m.store::<u32>(f, 8, before).unwrap();
+                assert_eq!(
+                    Fifo::mark_pending(&m, w),
+                    expect,
+                    "word {before:#x}, interference {interfere}"
+                );
+                let now = m.load::<u32>(f, 8).unwrap();
+                assert_eq!(now & !EVTCHN_FIFO_LINK_MASK, after, "word {before:#x}");
+            }
+        }
+    }
+}
