@@ -10,7 +10,8 @@
 //! the ready bit and the upcall); the guest runs the crate's own
 //! [`FifoGuest::scan`](xen_evtchn::guest::FifoGuest::scan). Whatever the
 //! interleaving: no event is lost (each sent port is consumed, or still
-//! LINKED and consumed by a later scan, exactly once) and the LINK fields
+//! LINKED and consumed by a later scan — once, or at most once per send
+//! when a port is sent twice) and the LINK fields
 //! never form a cycle. A third model has the guest mask the tail port while
 //! the sender links after it (the BUSY retry path), then unmask it as Linux
 //! does; a fourth moves a port to another priority queue while another
