@@ -86,6 +86,7 @@ impl FrameLoc {
         Ok(self.mfn.0 << 12 | self.offset as u64)
     }
 
+    #[inline]
     pub(crate) fn decode(raw: u64) -> Option<Self> {
         (raw != Self::NONE).then_some(Self {
             mfn: Mfn(raw >> 12),
@@ -98,11 +99,13 @@ impl FrameLoc {
         AtomicU64::new(loc.and_then(|l| l.encode().ok()).unwrap_or(Self::NONE))
     }
 
+    #[inline]
     pub(crate) fn none_raw() -> u64 {
         Self::NONE
     }
 
     /// The same frame, `delta` bytes further.
+    #[inline]
     pub(crate) fn at(self, delta: usize) -> Self {
         Self {
             mfn: self.mfn,
@@ -124,6 +127,7 @@ pub(crate) struct Vcpu {
 }
 
 impl Vcpu {
+    #[inline]
     pub fn vcpu_info(&self) -> Option<FrameLoc> {
         FrameLoc::decode(self.vcpu_info.load(Ordering::Acquire))
     }
@@ -207,6 +211,7 @@ impl Domain {
     }
 
     /// The domain's id.
+    #[inline]
     pub fn id(&self) -> DomId {
         self.id
     }
@@ -238,6 +243,7 @@ impl Domain {
     }
 
     /// The `shared_info` frame.
+    #[inline]
     pub fn shared_info(&self) -> Mfn {
         self.shared_info
     }
@@ -267,10 +273,12 @@ impl Domain {
         self.vcpus.get(vcpu as usize)?.fifo.control_block()
     }
 
+    #[inline]
     pub(crate) fn vcpu(&self, vcpu: u32) -> Option<&Vcpu> {
         self.vcpus.get(vcpu as usize)
     }
 
+    #[inline]
     pub(crate) fn channel(&self, port: u32) -> Option<&Channel> {
         self.table.get(port)
     }

@@ -73,6 +73,7 @@ impl FifoVcpu {
     }
 
     /// The control block, if registered.
+    #[inline]
     pub fn control_block(&self) -> Option<FrameLoc> {
         FrameLoc::decode(self.control.load(Ordering::Acquire))
     }
@@ -122,6 +123,10 @@ impl FifoDomain {
     }
 }
 
+/// Compare-exchange attempts of [`Fifo::mark_pending`] before it falls back
+/// to separate atomic steps.
+const MARK_TRIES: usize = 4;
+
 /// Encodes a channel's last queue.
 fn lastq(vcpu: u32, priority: usize) -> u32 {
     vcpu << 8 | priority as u32
@@ -138,6 +143,39 @@ impl Fifo {
 
     fn test<M: FrameMemory>(mem: &M, w: FrameLoc, bit: u32) -> Option<bool> {
         mem.load::<u32>(w.mfn, w.offset).ok().map(|v| v & bit != 0)
+    }
+
+    /// Xen's first steps of `evtchn_fifo_set_pending()` on the event word:
+    /// set PENDING, then, if MASKED is clear, test-and-set LINKED. Returns
+    /// whether PENDING was newly set and whether this call set LINKED (so
+    /// must link the event).
+    ///
+    /// Done as one compare-exchange of the whole word (one of the outcomes
+    /// of Xen's three steps: the one where the guest writes nothing in
+    /// between); a word already pending and masked or linked needs no write.
+    /// A guest that keeps changing the word makes the compare-exchange
+    /// fail: after [`MARK_TRIES`] attempts it gets Xen's separate steps,
+    /// which always finish.
+    #[inline]
+    pub(crate) fn mark_pending<M: FrameMemory>(mem: &M, w: FrameLoc) -> (bool, bool) {
+        if let Ok(mut cur) = mem.load::<u32>(w.mfn, w.offset) {
+            for _ in 0..MARK_TRIES {
+                let link = cur & (MASKED | LINKED) == 0;
+                let new = cur | PENDING | if link { LINKED } else { 0 };
+                if new == cur {
+                    return (false, false);
+                }
+                match mem.compare_exchange::<u32>(w.mfn, w.offset, cur, new) {
+                    Ok(Ok(_)) => return (cur & PENDING == 0, link),
+                    Ok(Err(actual)) => cur = actual,
+                    Err(_) => break,
+                }
+            }
+        }
+        let newly_pending = Self::test_and_set(mem, w, PENDING) == Some(false);
+        let link = Self::test(mem, w, MASKED) == Some(false)
+            && Self::test_and_set(mem, w, LINKED) == Some(false);
+        (newly_pending, link)
     }
 
     /// One attempt to link `link` after the tail word whose last seen value
@@ -268,11 +306,9 @@ impl PortOps for Fifo {
             return;
         };
 
-        let newly_pending = Self::test_and_set(cx.mem, word, PENDING) == Some(false);
+        let (newly_pending, to_link) = Self::mark_pending(cx.mem, word);
         let mut linked = true;
-        if Self::test(cx.mem, word, MASKED) == Some(false)
-            && Self::test_and_set(cx.mem, word, LINKED) == Some(false)
-        {
+        if to_link {
             // If the port was the old queue's tail, that queue is now empty.
             match old_tail.as_deref_mut() {
                 Some(t) if *t == port => *t = 0,
@@ -290,8 +326,10 @@ impl PortOps for Fifo {
                 }
             }
             if !linked {
+                // Xen's plain `write_atomic`: the ready bit's
+                // read-modify-write below publishes it to the guest.
                 let head = cb.at(FIFO_CONTROL_HEAD + 4 * prio);
-                let _ = cx.mem.store::<u32>(head.mfn, head.offset, port);
+                let _ = cx.mem.store_release::<u32>(head.mfn, head.offset, port);
             }
             *tail = port;
         }
@@ -480,6 +518,101 @@ pub(crate) fn teardown<M: FrameMemory, W: EvtchnWorld>(
         }
         for q in &v.fifo.queues {
             *q.lock() = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xen_mem::{HostMemory, MemError, Word};
+
+    /// Guest memory where the guest rewrites the event word (toggling one
+    /// bit of its LINK field) just before each of the first `interfere`
+    /// compare-exchanges on it.
+    struct Meddling {
+        mem: HostMemory,
+        interfere: AtomicU32,
+    }
+
+    impl FrameMemory for Meddling {
+        fn read(&self, m: Mfn, o: usize, b: &mut [u8]) -> Result<(), MemError> {
+            self.mem.read(m, o, b)
+        }
+        fn write(&self, m: Mfn, o: usize, d: &[u8]) -> Result<(), MemError> {
+            self.mem.write(m, o, d)
+        }
+        fn copy(&self, s: Mfn, so: usize, d: Mfn, od: usize, l: usize) -> Result<(), MemError> {
+            self.mem.copy(s, so, d, od, l)
+        }
+        fn fill(&self, m: Mfn, o: usize, l: usize, b: u8) -> Result<(), MemError> {
+            self.mem.fill(m, o, l, b)
+        }
+        fn load<W: Word>(&self, m: Mfn, o: usize) -> Result<W, MemError> {
+            self.mem.load(m, o)
+        }
+        fn store<W: Word>(&self, m: Mfn, o: usize, v: W) -> Result<(), MemError> {
+            self.mem.store(m, o, v)
+        }
+        fn compare_exchange<W: Word>(
+            &self,
+            m: Mfn,
+            o: usize,
+            c: W,
+            n: W,
+        ) -> Result<Result<W, W>, MemError> {
+            let left = self.interfere.load(Ordering::Relaxed);
+            if left > 0 {
+                self.interfere.store(left - 1, Ordering::Relaxed);
+                self.mem
+                    .store::<u32>(m, o, self.mem.load::<u32>(m, o)? ^ 1)?;
+            }
+            self.mem.compare_exchange(m, o, c, n)
+        }
+        fn fetch_or<W: Word>(&self, m: Mfn, o: usize, b: W) -> Result<W, MemError> {
+            self.mem.fetch_or(m, o, b)
+        }
+        fn fetch_and<W: Word>(&self, m: Mfn, o: usize, b: W) -> Result<W, MemError> {
+            self.mem.fetch_and(m, o, b)
+        }
+        fn alloc_frame(&self) -> Result<Mfn, MemError> {
+            self.mem.alloc_frame()
+        }
+        fn free_frame(&self, m: Mfn) -> Result<(), MemError> {
+            self.mem.free_frame(m)
+        }
+    }
+
+    #[test]
+    fn mark_pending_matches_xens_steps_even_when_the_guest_meddles() {
+        // (word before, expected (newly pending, must link), bits after)
+        let cases = [
+            (0, (true, true), PENDING | LINKED),
+            (MASKED, (true, false), PENDING | MASKED),
+            (PENDING, (false, true), PENDING | LINKED),
+            (LINKED, (true, false), PENDING | LINKED),
+            (PENDING | LINKED, (false, false), PENDING | LINKED),
+            (PENDING | MASKED, (false, false), PENDING | MASKED),
+        ];
+        // 0: no interference; 2: the compare-exchange succeeds on a retry;
+        // 99: every attempt fails and Xen's separate steps run.
+        for interfere in [0, 2, 99] {
+            for (before, expect, after) in cases {
+                let m = Meddling {
+                    mem: HostMemory::new(1),
+                    interfere: AtomicU32::new(interfere),
+                };
+                let f = m.alloc_frame().unwrap();
+                let w = FrameLoc { mfn: f, offset: 8 };
+                m.store::<u32>(f, 8, before).unwrap();
+                assert_eq!(
+                    Fifo::mark_pending(&m, w),
+                    expect,
+                    "word {before:#x}, interference {interfere}"
+                );
+                let now = m.load::<u32>(f, 8).unwrap();
+                assert_eq!(now & !EVTCHN_FIFO_LINK_MASK, after, "word {before:#x}");
+            }
         }
     }
 }

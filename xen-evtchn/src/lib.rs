@@ -90,3 +90,13 @@ pub use world::EvtchnWorld;
 pub fn fifo_set_link<M: xen_mem::FrameMemory>(mem: &M, tail: FrameLoc, link: u32) -> bool {
     fifo::Fifo::set_link(mem, tail, link)
 }
+
+/// The engine's marking of an event word in `Fifo::set_pending` (Xen's set
+/// PENDING, test MASKED, test-and-set LINKED, as one compare-exchange when
+/// the guest leaves the word alone): returns (newly pending, must link).
+/// Exposed only for the loom model in `tests/loom_fifo.rs`; not part of the
+/// API.
+#[doc(hidden)]
+pub fn fifo_mark_pending<M: xen_mem::FrameMemory>(mem: &M, word: FrameLoc) -> (bool, bool) {
+    fifo::Fifo::mark_pending(mem, word)
+}

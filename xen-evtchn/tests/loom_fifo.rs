@@ -2,18 +2,21 @@
 //! on two ports of one queue while the guest's upcall handler consumes the
 //! queue head. The senders run the engine's linking step as `src/fifo.rs`
 //! does it (`Fifo::set_pending`: under the queue lock, set PENDING, test
-//! MASKED, set LINKED, append to the private tail through the tail word's
-//! LINK with the engine's own bounded compare-exchange —
-//! [`xen_evtchn::fifo_set_link`] — or become the new head; then the ready
-//! bit and the upcall); the guest runs the crate's own
+//! MASKED and set LINKED with the engine's own
+//! [`xen_evtchn::fifo_mark_pending`] (one bounded compare-exchange of the
+//! word), append to the private tail through the tail word's LINK with the
+//! engine's own bounded compare-exchange — [`xen_evtchn::fifo_set_link`] —
+//! or become the new head (a release store, as the engine writes it); then
+//! the ready bit and the upcall); the guest runs the crate's own
 //! [`FifoGuest::scan`](xen_evtchn::guest::FifoGuest::scan). Whatever the
 //! interleaving: no event is lost (each sent port is consumed, or still
-//! LINKED and consumed by a later scan, exactly once) and the LINK fields
+//! LINKED and consumed by a later scan — once, or at most once per send
+//! when a port is sent twice) and the LINK fields
 //! never form a cycle. A third model has the guest mask the tail port while
 //! the sender links after it (the BUSY retry path), then unmask it as Linux
 //! does; a fourth moves a port to another priority queue while another
 //! port is sent on its old one (the two-queue lock and the old tail's
-//! reset). Exploration is bounded to 4 preemptions per execution (3 for
+//! reset); a fifth has both senders send the same port. Exploration is bounded to 4 preemptions per execution (3 for
 //! the queue move; an unbounded search did not finish in 5 minutes).
 //!
 //! Run with
@@ -73,11 +76,9 @@ type Queue = Mutex<u32>;
 fn set_pending(mem: &LoomMemory, queue: &Queue, port: u32) {
     let w = word(port);
     let mut tail = queue.lock().unwrap();
-    let _newly_pending = mem.fetch_or::<u32>(w.mfn, w.offset, PENDING).unwrap() & PENDING == 0;
+    let (_newly_pending, to_link) = xen_evtchn::fifo_mark_pending(mem, w);
     let mut linked = true;
-    if mem.load::<u32>(w.mfn, w.offset).unwrap() & MASKED == 0
-        && mem.fetch_or::<u32>(w.mfn, w.offset, LINKED).unwrap() & LINKED == 0
-    {
+    if to_link {
         if *tail == port {
             *tail = 0;
         }
@@ -87,7 +88,7 @@ fn set_pending(mem: &LoomMemory, queue: &Queue, port: u32) {
         }
         if !linked {
             let head = FIFO_CONTROL_HEAD + 4 * PRIO;
-            mem.store::<u32>(CONTROL.mfn, CONTROL.offset + head, port)
+            mem.store_release::<u32>(CONTROL.mfn, CONTROL.offset + head, port)
                 .unwrap();
         }
         *tail = port;
@@ -174,9 +175,14 @@ fn model(sends: [&'static [u32]; 2], scans: usize) {
             g.scan(&*mem, 8, |p| seen.push(p.0));
         }
         for &p in &PORTS {
-            let want = usize::from(sent.contains(&p));
+            // Once per send at most (sends of a pending port coalesce), and
+            // at least once if sent.
+            let times = sent.iter().filter(|&&x| x == p).count();
             let got = seen.iter().filter(|&&x| x == p).count();
-            assert_eq!(got, want, "port {p} consumed {got} times: {seen:?}");
+            assert!(
+                got <= times && (got > 0) == (times > 0),
+                "port {p} sent {times} times, consumed {got} times: {seen:?}"
+            );
             assert_eq!(event(&mem, p) & (PENDING | LINKED), 0, "port {p} left");
         }
         // Nothing is left marked ready.
@@ -198,6 +204,14 @@ fn two_senders_one_consumer() {
 #[test]
 fn two_senders_three_events_two_scans() {
     model([&[1], &[2, 3]], 2);
+}
+
+/// Both senders send port 1 (the second one also port 2): a send finds
+/// the port still pending and linked, or already consumed, and must
+/// neither link it twice nor lose it.
+#[test]
+fn the_same_port_sent_twice() {
+    model([&[1], &[1, 2]], 1);
 }
 
 /// `EVTCHNOP_unmask` as `Fifo::unmask` does it: clear MASKED, re-raise a
@@ -310,11 +324,9 @@ fn set_pending_moving(mem: &LoomMemory, q: &Queues, port: u32) {
     let Some((prio, mut tail, mut old_tail)) = locked else {
         return;
     };
-    mem.fetch_or::<u32>(w.mfn, w.offset, PENDING).unwrap();
+    let (_newly_pending, to_link) = xen_evtchn::fifo_mark_pending(mem, w);
     let mut linked = true;
-    if mem.load::<u32>(w.mfn, w.offset).unwrap() & MASKED == 0
-        && mem.fetch_or::<u32>(w.mfn, w.offset, LINKED).unwrap() & LINKED == 0
-    {
+    if to_link {
         match old_tail.as_deref_mut() {
             Some(t) if *t == port => *t = 0,
             None if *tail == port => *tail = 0,
@@ -330,7 +342,7 @@ fn set_pending_moving(mem: &LoomMemory, q: &Queues, port: u32) {
         }
         if !linked {
             let head = CONTROL.offset + FIFO_CONTROL_HEAD + 4 * prio;
-            mem.store::<u32>(CONTROL.mfn, head, port).unwrap();
+            mem.store_release::<u32>(CONTROL.mfn, head, port).unwrap();
         }
         *tail = port;
     }

@@ -123,6 +123,52 @@ fn parallel(threads: u32, iters: u64, f: impl Fn(u32) + Sync) -> Duration {
 #[repr(align(128))]
 struct Line(AtomicU64);
 
+/// A same-run comparison robust to a noisy machine: `samples` rounds, each
+/// timing `k` calls of `ours` and `k` of `reference` back to back (which
+/// goes first alternates). Returns the median time per call of each and the
+/// median over rounds of reference time / our time (for copies of the same
+/// bytes: our share of the reference's bandwidth).
+fn interleaved(
+    samples: usize,
+    k: u64,
+    mut ours: impl FnMut(),
+    mut reference: impl FnMut(),
+) -> (f64, f64, f64) {
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..k {
+            f();
+        }
+        t.elapsed().as_nanos() as f64 / k as f64
+    };
+    let (mut o, mut r, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for s in 0..samples {
+        let (a, b) = if s % 2 == 0 {
+            let a = time(&mut ours);
+            (a, time(&mut reference))
+        } else {
+            let b = time(&mut reference);
+            (time(&mut ours), b)
+        };
+        o.push(a);
+        r.push(b);
+        ratio.push(b / a);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(&mut o), median(&mut r), median(&mut ratio))
+}
+
+fn print_interleaved(what: &str, (ours, reference, ratio): (f64, f64, f64)) {
+    println!(
+        "{what}, interleaved (median of 101 rounds): ours {ours:.1} ns, reference {reference:.1} ns, \
+         {:.1} % of memcpy bandwidth",
+        100.0 * ratio
+    );
+}
+
 fn bench_scaling(c: &mut Criterion) {
     let w = world();
     let d0 = w.grant_domain(BACKEND).unwrap();
@@ -168,52 +214,52 @@ fn bench_copy(c: &mut Criterion) {
     let src = w.gfn_to_mfn(GUEST, 0).unwrap();
     let dst = w.gfn_to_mfn(BACKEND, 5).unwrap();
     let mem = w.host_memory();
+    let element = GnttabCopy {
+        source: GnttabCopyPtr::from_gref(GrantRef(8), GUEST, 0),
+        dest: GnttabCopyPtr::from_gmfn(5, DomId::SELF, 0),
+        len: 4096,
+        flags: GNTCOPY_SOURCE_GREF,
+        ..Default::default()
+    };
+    let ours = || {
+        let mut op = [element];
+        ops::copy(&w, &caller, &mut op, || false);
+        assert_eq!(black_box(op[0].status), 0);
+    };
+    let reference = || mem.copy(src, 0, dst, 0, 4096).unwrap();
     let mut g = c.benchmark_group("xen-grant: copy 4 KiB");
     g.throughput(criterion::Throughput::Bytes(4096));
-    g.bench_function("ours", |b| {
-        b.iter(|| {
-            let mut op = [GnttabCopy {
-                source: GnttabCopyPtr::from_gref(GrantRef(8), GUEST, 0),
-                dest: GnttabCopyPtr::from_gmfn(5, DomId::SELF, 0),
-                len: 4096,
-                flags: GNTCOPY_SOURCE_GREF,
-                ..Default::default()
-            }];
-            ops::copy(&w, &caller, &mut op, || false);
-            black_box(op[0].status);
-        })
-    });
-    g.bench_function("reference", |b| {
-        b.iter(|| mem.copy(src, 0, dst, 0, 4096).unwrap())
-    });
+    g.bench_function("ours", |b| b.iter(ours));
+    g.bench_function("reference", |b| b.iter(reference));
     g.finish();
 
     // Xen's buffer reuse: consecutive elements on the same frames acquire
     // the grant once per hypercall.
     const BATCH: usize = 16;
+    let ours_batch = || {
+        let mut op = [element; BATCH];
+        ops::copy(&w, &caller, &mut op, || false);
+        assert_eq!(black_box(op[BATCH - 1].status), 0);
+    };
+    let reference_batch = || {
+        for _ in 0..BATCH {
+            mem.copy(src, 0, dst, 0, 4096).unwrap();
+        }
+    };
     let mut g = c.benchmark_group("xen-grant: copy 4 KiB x16 batched");
     g.throughput(criterion::Throughput::Bytes(4096 * BATCH as u64));
-    g.bench_function("ours", |b| {
-        b.iter(|| {
-            let mut op = [GnttabCopy {
-                source: GnttabCopyPtr::from_gref(GrantRef(8), GUEST, 0),
-                dest: GnttabCopyPtr::from_gmfn(5, DomId::SELF, 0),
-                len: 4096,
-                flags: GNTCOPY_SOURCE_GREF,
-                ..Default::default()
-            }; BATCH];
-            ops::copy(&w, &caller, &mut op, || false);
-            black_box(op[BATCH - 1].status);
-        })
-    });
-    g.bench_function("reference", |b| {
-        b.iter(|| {
-            for _ in 0..BATCH {
-                mem.copy(src, 0, dst, 0, 4096).unwrap();
-            }
-        })
-    });
+    g.bench_function("ours", |b| b.iter(ours_batch));
+    g.bench_function("reference", |b| b.iter(reference_batch));
     g.finish();
+
+    print_interleaved(
+        "xen-grant: copy 4 KiB",
+        interleaved(101, 2000, ours, reference),
+    );
+    print_interleaved(
+        "xen-grant: copy 4 KiB x16 batched",
+        interleaved(101, 200, ours_batch, reference_batch),
+    );
 }
 
 /// Frames per side in the working-set benchmark (32 MiB each).
@@ -256,30 +302,34 @@ fn bench_copy_working_set(c: &mut Criterion) {
     let mem = w.host_memory();
     let mut g = c.benchmark_group("xen-grant: copy 4 KiB, 64 MiB working set");
     g.throughput(criterion::Throughput::Bytes(4096));
-    let mut i = 0u32;
-    g.bench_function("ours", |b| {
-        b.iter(|| {
-            i = (i + 1) % SPREAD;
-            let mut op = [GnttabCopy {
-                source: GnttabCopyPtr::from_gref(GrantRef(i), GUEST, 0),
-                dest: GnttabCopyPtr::from_gmfn(u64::from(i), DomId::SELF, 0),
-                len: 4096,
-                flags: GNTCOPY_SOURCE_GREF,
-                ..Default::default()
-            }];
-            ops::copy(&w, &caller, &mut op, || false);
-            assert_eq!(op[0].status, 0);
-        })
-    });
-    let mut i = 0usize;
-    g.bench_function("reference", |b| {
-        b.iter(|| {
-            i = (i + 1) % pairs.len();
-            let (s, d) = pairs[i];
-            mem.copy(s, 0, d, 0, 4096).unwrap()
-        })
-    });
+    let next = std::cell::Cell::new(0u32);
+    let ours = || {
+        let i = (next.get() + 1) % SPREAD;
+        next.set(i);
+        let mut op = [GnttabCopy {
+            source: GnttabCopyPtr::from_gref(GrantRef(i), GUEST, 0),
+            dest: GnttabCopyPtr::from_gmfn(u64::from(i), DomId::SELF, 0),
+            len: 4096,
+            flags: GNTCOPY_SOURCE_GREF,
+            ..Default::default()
+        }];
+        ops::copy(&w, &caller, &mut op, || false);
+        assert_eq!(op[0].status, 0);
+    };
+    let next_ref = std::cell::Cell::new(0usize);
+    let reference = || {
+        let i = (next_ref.get() + 1) % pairs.len();
+        next_ref.set(i);
+        let (s, d) = pairs[i];
+        mem.copy(s, 0, d, 0, 4096).unwrap()
+    };
+    g.bench_function("ours", |b| b.iter(ours));
+    g.bench_function("reference", |b| b.iter(reference));
     g.finish();
+    print_interleaved(
+        "xen-grant: copy 4 KiB, 64 MiB working set",
+        interleaved(101, 2000, ours, reference),
+    );
 }
 
 criterion_group!(

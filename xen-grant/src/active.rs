@@ -49,6 +49,7 @@ impl PinIncr {
     }
 
     /// One host pin (what a copy takes).
+    #[inline]
     pub(crate) fn copy(readonly: bool) -> Self {
         PinIncr {
             host: true,
@@ -60,15 +61,18 @@ impl PinIncr {
 
 impl Pins {
     /// Whether any pin is held.
+    #[inline]
     pub(crate) fn any(&self) -> bool {
         *self != Pins::default()
     }
 
     /// Whether a writable pin is held.
+    #[inline]
     pub(crate) fn writable(&self) -> bool {
         self.host_write != 0 || self.dev_write != 0
     }
 
+    #[inline]
     fn counters(&mut self, incr: PinIncr) -> [Option<&mut u8>; 2] {
         let (host, dev) = if incr.readonly {
             (&mut self.host_read, &mut self.dev_read)
@@ -79,6 +83,7 @@ impl Pins {
     }
 
     /// Whether adding `incr` could overflow a counter.
+    #[inline]
     pub(crate) fn would_overflow(&mut self, incr: PinIncr) -> bool {
         self.counters(incr)
             .into_iter()
@@ -87,6 +92,7 @@ impl Pins {
     }
 
     /// Adds `incr` (callers check [`would_overflow`](Self::would_overflow) first).
+    #[inline]
     pub(crate) fn add(&mut self, incr: PinIncr) {
         for c in self.counters(incr).into_iter().flatten() {
             *c = c.saturating_add(1);
@@ -95,6 +101,7 @@ impl Pins {
 
     /// Removes `incr`. A counter that is already zero stays zero (that would
     /// be an engine accounting bug; it is asserted in debug builds).
+    #[inline]
     pub(crate) fn remove(&mut self, incr: PinIncr) {
         for c in self.counters(incr).into_iter().flatten() {
             debug_assert!(*c > 0, "pin underflow");

@@ -232,6 +232,14 @@ fn acquire<W: GrantWorld>(
                     .nr_v2_ops
                     .fetch_add(1, core::sync::atomic::Ordering::AcqRel);
             }
+            act.pins.add(incr);
+            // What was just stored (not read back from the entry).
+            return Ok(Acquired {
+                mfn,
+                owner: rd.id(),
+                start,
+                length,
+            });
         } else if act.mfn != mfn
             || act.src_domid != rd.id()
             || act.trans_gref != gref
@@ -299,6 +307,15 @@ fn release<W: GrantWorld>(
     }
 }
 
+/// A frame pointer (`GNTCOPY_*_gref` clear) must name the caller's own
+/// memory (`DOMID_SELF`).
+#[inline]
+fn frame_ptrs_ok(op: &CopyRequest) -> bool {
+    [&op.source, &op.dest]
+        .iter()
+        .all(|side| !matches!(side.ptr, CopyPtr::Gmfn(_)) || side.domid == DomId::SELF)
+}
+
 /// One side of a batch: what is currently acquired.
 #[derive(Clone, Copy, Debug)]
 struct Buf {
@@ -341,13 +358,57 @@ impl<'w, 'c, W: GrantWorld> CopyBatch<'w, 'c, W> {
     /// released; on [`CopyError::Restart`] the batch should stop.
     #[inline]
     pub fn copy(&mut self, op: &CopyRequest) -> Result<(), CopyError> {
-        let r = self.copy_one(op);
+        let r = if self.is_cached(op) {
+            // The common case in a batch: the same domains and frames as
+            // the previous operation, all still acquired. Only the window
+            // checks and the copy remain (the same checks as below).
+            self.copy_bytes(op)
+        } else {
+            self.copy_one(op)
+        };
         if let Err(CopyError::Status(_)) = r {
             self.release_all();
         }
         r
     }
 
+    /// Copies `len` bytes between the frames the previous successful
+    /// [`copy`](Self::copy) of a non-zero length used, at new offsets: the
+    /// caller has checked that the operation names the same frames and
+    /// domains (which passed the per-operation checks then), so only the
+    /// window checks and the copy remain.
+    #[inline]
+    pub(crate) fn copy_again(
+        &mut self,
+        src_off: u16,
+        dst_off: u16,
+        len: u16,
+    ) -> Result<(), CopyError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let (Some(src), Some(dst)) = (&self.src, &self.dst) else {
+            return Err(GrantError::GeneralError.into());
+        };
+        let r = self.copy_between(src, dst, src_off, dst_off, len);
+        if let Err(CopyError::Status(_)) = r {
+            self.release_all();
+        }
+        r
+    }
+
+    /// Whether `op` names the domains and frames currently acquired (and
+    /// passes the per-operation frame-pointer check), so that nothing needs
+    /// to be acquired for it.
+    #[inline]
+    fn is_cached(&self, op: &CopyRequest) -> bool {
+        frame_ptrs_ok(op)
+            && self.domains == Some((op.source.domid, op.dest.domid))
+            && self.src.is_some_and(|b| b.ptr == op.source.ptr)
+            && self.dst.is_some_and(|b| b.ptr == op.dest.ptr)
+    }
+
+    #[inline(never)]
     fn copy_one(&mut self, op: &CopyRequest) -> Result<(), CopyError> {
         if op.len == 0 {
             return Ok(());
@@ -355,10 +416,8 @@ impl<'w, 'c, W: GrantWorld> CopyBatch<'w, 'c, W> {
         // Checked on every operation, not only when the domains change:
         // a cached pair must not let a later frame pointer name a foreign
         // domain.
-        for side in [&op.source, &op.dest] {
-            if matches!(side.ptr, CopyPtr::Gmfn(_)) && side.domid != DomId::SELF {
-                return Err(GrantError::PermissionDenied.into());
-            }
+        if !frame_ptrs_ok(op) {
+            return Err(GrantError::PermissionDenied.into());
         }
         if self.domains != Some((op.source.domid, op.dest.domid)) {
             self.release_all();
@@ -380,18 +439,43 @@ impl<'w, 'c, W: GrantWorld> CopyBatch<'w, 'c, W> {
             let b = self.claim(&op.dest, false)?;
             self.dst = Some(b);
         }
-        let (Some(src), Some(dst)) = (self.src, self.dst) else {
-            return Err(GrantError::GeneralError.into());
+        self.copy_bytes(op)
+    }
+
+    /// The window checks and the copy itself, between the acquired frames.
+    #[inline]
+    fn copy_bytes(&self, op: &CopyRequest) -> Result<(), CopyError> {
+        let (Some(src), Some(dst)) = (&self.src, &self.dst) else {
+            return if op.len == 0 {
+                Ok(())
+            } else {
+                Err(GrantError::GeneralError.into())
+            };
         };
-        let len = usize::from(op.len);
-        let (so, doff) = (usize::from(op.source.offset), usize::from(op.dest.offset));
+        self.copy_between(src, dst, op.source.offset, op.dest.offset, op.len)
+    }
+
+    #[inline]
+    fn copy_between(
+        &self,
+        src: &Buf,
+        dst: &Buf,
+        src_off: u16,
+        dst_off: u16,
+        len: u16,
+    ) -> Result<(), CopyError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let len = usize::from(len);
+        let (so, doff) = (usize::from(src_off), usize::from(dst_off));
         if so + len > PAGE_SIZE || doff + len > PAGE_SIZE {
             return Err(GrantError::BadCopyArg.into());
         }
         let inside = |b: &Buf, off: usize| {
             off >= usize::from(b.start) && off + len <= usize::from(b.start) + usize::from(b.length)
         };
-        if !inside(&src, so) || !inside(&dst, doff) {
+        if !inside(src, so) || !inside(dst, doff) {
             return Err(GrantError::GeneralError.into());
         }
         self.world

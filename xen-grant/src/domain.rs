@@ -108,21 +108,25 @@ impl GrantDomain {
     }
 
     /// The domain's id.
+    #[inline]
     pub fn id(&self) -> DomId {
         self.id
     }
 
     /// The domain's configuration.
+    #[inline]
     pub fn config(&self) -> &DomainConfig {
         &self.config
     }
 
     /// The domain's grant table.
+    #[inline]
     pub fn table(&self) -> &GrantTable {
         &self.table
     }
 
     /// Whether the domain is being destroyed.
+    #[inline]
     pub fn is_dying(&self) -> bool {
         self.dying.load(Ordering::Acquire)
     }
@@ -165,11 +169,13 @@ impl<'a> Caller<'a> {
     }
 
     /// The caller's domain id.
+    #[inline]
     pub fn id(&self) -> DomId {
         self.domain.id()
     }
 
     /// Resolves `DOMID_SELF` to the caller's own id.
+    #[inline]
     pub fn resolve(&self, dom: DomId) -> DomId {
         if dom == DomId::SELF {
             self.id()

@@ -53,6 +53,7 @@ pub struct Header {
 
 impl Header {
     /// Splits the little-endian word (flags at byte 0, domid at byte 2).
+    #[inline]
     pub fn from_raw(raw: u32) -> Self {
         Self {
             flags: raw as u16,
@@ -61,6 +62,7 @@ impl Header {
     }
 
     /// The word this header is stored as.
+    #[inline]
     pub fn to_raw(self) -> u32 {
         u32::from(self.flags) | (u32::from(self.domid.0) << 16)
     }

@@ -141,6 +141,7 @@ impl GrantTable {
 
     /// The table as seen by an operation of `caller` (no lock is taken; see
     /// the module docs).
+    #[inline]
     pub(crate) fn read(&self, _caller: &Caller<'_>) -> &Self {
         self
     }
@@ -151,6 +152,7 @@ impl GrantTable {
     }
 
     /// The current layout version (stable while any entry lock is held).
+    #[inline]
     pub fn version(&self) -> Version {
         if self.version.load(Ordering::Acquire) == 2 {
             Version::V2
@@ -198,6 +200,7 @@ impl GrantTable {
     /// The active entry of `gref`, for any `gref` the active array covers
     /// (which includes every in-range reference of either version). Lock it
     /// before using any other method for `gref`.
+    #[inline]
     pub(crate) fn active(&self, gref: u32) -> Option<&Mutex<ActiveEntry>> {
         let chunk = self
             .active
@@ -207,6 +210,7 @@ impl GrantTable {
     }
 
     /// Where entry `gref`'s header lives, if in range.
+    #[inline]
     pub(crate) fn header(&self, gref: u32) -> Option<EntryLoc> {
         let version = self.version();
         let per = version.entries_per_frame();
@@ -222,6 +226,7 @@ impl GrantTable {
 
     /// Where entry `gref`'s use bits live: the header flags in v1, the
     /// status word in v2.
+    #[inline]
     pub(crate) fn status(&self, gref: u32) -> Option<EntryLoc> {
         let hdr = self.header(gref)?;
         match self.version() {
@@ -241,6 +246,7 @@ impl GrantTable {
 
     /// The frame number a full-page grant names (v1 `frame`, v2
     /// `full_page.frame`).
+    #[inline]
     pub(crate) fn frame<M: FrameMemory>(&self, mem: &M, hdr: EntryLoc) -> Result<u64, GrantError> {
         let r = match self.version() {
             Version::V1 => mem.load::<u32>(hdr.mfn, hdr.offset + 4).map(u64::from),

@@ -8,6 +8,7 @@ use xen_abi::grant_table::*;
 use xen_abi::{DomId, GrantRef};
 use xen_grant::ops::{self, Progress};
 use xen_grant::{Caller, CopyBatch, CopyPtr, CopyRequest, CopySide, Errno};
+use xen_mem::FrameMemory;
 
 fn map_op(dom: DomId, gref: u32, flags: u32, addr: u64) -> GnttabMapGrantRef {
     GnttabMapGrantRef {
@@ -196,6 +197,54 @@ fn copy_and_transfer_through_structs() {
     }];
     assert_eq!(ops::transfer(&w, &c, &mut t, || false), Ok(Progress::Done));
     assert_eq!(t[0].status, GNTST_OKAY);
+}
+
+#[test]
+fn a_run_of_elements_on_the_same_frames_checks_every_element() {
+    let w = world();
+    grant(&w, DOMU, 12, DOM0, 4, true);
+    let c = caller(&w, DOM0);
+    let mfn = w.gfn_to_mfn(DOMU, 4).unwrap();
+    w.host_memory().write(mfn, 0, &[7; 64]).unwrap();
+    let el = |soff: u16, doff: u16, len: u16| GnttabCopy {
+        source: GnttabCopyPtr::from_gref(GrantRef(12), DOMU, soff),
+        dest: GnttabCopyPtr::from_gmfn(3, DomId::SELF, doff),
+        len,
+        flags: GNTCOPY_SOURCE_GREF,
+        ..Default::default()
+    };
+    let mut ops_ = [
+        el(0, 0, 16),
+        el(16, 16, 16),  // same frames: no new acquire
+        el(4090, 0, 16), // out of the frame: BAD_COPY_ARG, frames released
+        el(32, 32, 16),  // acquired again
+        el(0, 0, 0),     // nothing to copy
+        el(48, 48, 16),
+        el(0, 4095, 2), // out of the frame on the destination side
+        el(0, 64, 8),
+    ];
+    assert_eq!(ops::copy(&w, &c, &mut ops_, || false), Progress::Done);
+    let status: Vec<i16> = ops_.iter().map(|o| o.status).collect();
+    assert_eq!(
+        status,
+        [
+            GNTST_OKAY,
+            GNTST_OKAY,
+            GNTST_BAD_COPY_ARG,
+            GNTST_OKAY,
+            GNTST_OKAY,
+            GNTST_OKAY,
+            GNTST_BAD_COPY_ARG,
+            GNTST_OKAY
+        ]
+    );
+    let mut buf = [0u8; 72];
+    let dst = w.gfn_to_mfn(DOM0, 3).unwrap();
+    w.host_memory().read(dst, 0, &mut buf).unwrap();
+    assert_eq!(buf, [7; 72]);
+    // Everything acquired was released, and the grant is no longer in use.
+    assert_eq!(w.total_refs(), 0);
+    assert!(!dom(&w, DOMU).table().any_pinned());
 }
 
 #[test]

@@ -106,6 +106,10 @@ impl FrameMemory for HostMemory {
         self.raw.store(mfn, offset, value)
     }
 
+    fn store_release<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
+        self.raw.store_release(mfn, offset, value)
+    }
+
     fn compare_exchange<W: Word>(
         &self,
         mfn: Mfn,

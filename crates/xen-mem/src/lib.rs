@@ -103,6 +103,16 @@ pub trait FrameMemory: Sync {
     /// Atomically stores `value` at `offset` (sequentially consistent).
     fn store<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError>;
 
+    /// Atomically stores `value` at `offset` with release ordering only: every
+    /// earlier access of this CPU is visible before it, but (unlike
+    /// [`store`](Self::store)) a later load may be performed before it is
+    /// visible. For a word a guest reads only after a later sequentially
+    /// consistent read-modify-write of another word has published it (Xen's
+    /// plain `write_atomic`). By default the same as `store`.
+    fn store_release<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
+        self.store(mfn, offset, value)
+    }
+
     /// Atomically replaces `current` with `new` at `offset`; `Ok(Ok(current))`
     /// on success, `Ok(Err(actual))` when the word held `actual` instead.
     fn compare_exchange<W: Word>(
@@ -147,6 +157,9 @@ impl<T: FrameMemory + ?Sized> FrameMemory for &T {
     }
     fn store<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
         (**self).store(mfn, offset, value)
+    }
+    fn store_release<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
+        (**self).store_release(mfn, offset, value)
     }
     fn compare_exchange<W: Word>(
         &self,

@@ -4,7 +4,10 @@
 
 use alloc::vec::Vec;
 
-use loom::sync::atomic::{fence, AtomicU64, Ordering::SeqCst};
+use loom::sync::atomic::{
+    fence, AtomicU64,
+    Ordering::{Relaxed, Release, SeqCst},
+};
 
 use crate::{check_range, check_word, FrameMemory, MemError, Mfn, Word};
 
@@ -103,6 +106,19 @@ impl FrameMemory for LoomMemory {
     }
     fn store<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
         self.rmw::<W>(mfn, offset, |_| Some(value)).map(|_| ())
+    }
+    /// A release compare-and-swap loop on the containing word, without the
+    /// SeqCst fences: loom may delay it past later loads of this thread.
+    fn store_release<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
+        let (w, shift, mask) = self.word::<W>(mfn, offset)?;
+        let mut cur = w.load(Relaxed);
+        loop {
+            let next = (cur & !(mask << shift)) | ((value.to_u64() & mask) << shift);
+            match w.compare_exchange(cur, next, Release, Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(actual) => cur = actual,
+            }
+        }
     }
     fn compare_exchange<W: Word>(
         &self,

@@ -12,7 +12,10 @@
 
 use alloc::boxed::Box;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::SeqCst};
+use core::sync::atomic::{
+    AtomicU16, AtomicU32, AtomicU64, AtomicU8,
+    Ordering::{Release, SeqCst},
+};
 
 use crate::{check_range, check_word, FrameMemory, MemError, Mfn, Word, PAGE_SIZE};
 
@@ -181,6 +184,12 @@ impl FrameMemory for RawFrames {
     fn store<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
         let p = self.word_ptr::<W>(mfn, offset)?;
         with_atomic!(W, p, |a, T| a.store(value.to_u64() as T, SeqCst));
+        Ok(())
+    }
+
+    fn store_release<W: Word>(&self, mfn: Mfn, offset: usize, value: W) -> Result<(), MemError> {
+        let p = self.word_ptr::<W>(mfn, offset)?;
+        with_atomic!(W, p, |a, T| a.store(value.to_u64() as T, Release));
         Ok(())
     }
 
