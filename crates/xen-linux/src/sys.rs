@@ -106,7 +106,7 @@ pub(crate) fn frames(
     pages: usize,
     after: impl FnOnce() + Send + Sync + 'static,
 ) -> xen_mem::RawFrames {
-    let release: xen_mem::Release = Box::new(move |base, len| {
+    let release: xen_mem::ReleaseHook = Box::new(move |base, len| {
         // SAFETY: the view owning this mapping is being dropped; nothing
         // else refers to it.
         unsafe { unmap(base, len) };

@@ -36,7 +36,7 @@ impl HostMemory {
         // SAFETY: `layout` has a non-zero size (frames > 0, checked in `layout`).
         let ptr = unsafe { alloc_zeroed(layout) };
         let base = NonNull::new(ptr).expect("host memory allocation failed");
-        let release: crate::raw::Release = Box::new(move |base: NonNull<u8>, _len| {
+        let release: crate::raw::ReleaseHook = Box::new(move |base: NonNull<u8>, _len| {
             // SAFETY: `base` came from `alloc_zeroed` with this same layout,
             // and the view releasing it is being dropped.
             unsafe { dealloc(base.as_ptr(), layout) }

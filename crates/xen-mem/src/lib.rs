@@ -29,7 +29,7 @@ mod word;
 pub use loom_memory::{LoomMemory, WORDS_PER_FRAME as LOOM_WORDS_PER_FRAME};
 
 pub use host::HostMemory;
-pub use raw::{RawFrames, Release};
+pub use raw::{RawFrames, ReleaseHook};
 pub use word::Word;
 
 /// Size of a frame (x86 small page), in bytes.

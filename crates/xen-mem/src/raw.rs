@@ -20,14 +20,14 @@ use core::sync::atomic::{
 use crate::{check_range, check_word, FrameMemory, MemError, Mfn, Word, PAGE_SIZE};
 
 /// What a [`RawFrames`] does with its range when dropped (unmap it, free it).
-pub type Release = Box<dyn FnOnce(NonNull<u8>, usize) + Send + Sync>;
+pub type ReleaseHook = Box<dyn FnOnce(NonNull<u8>, usize) + Send + Sync>;
 
 /// `frames` pages starting at a raw, page-aligned address: frame `Mfn(i)` is
 /// the `i`-th page. It cannot allocate: [`FrameMemory::alloc_frame`] fails.
 pub struct RawFrames {
     base: NonNull<u8>,
     frames: usize,
-    release: Option<Release>,
+    release: Option<ReleaseHook>,
 }
 
 // SAFETY: the range is only reached through bounds-checked raw-pointer
@@ -55,7 +55,7 @@ impl RawFrames {
     /// must stay valid for reads and writes until this value is dropped (and
     /// `release` has run). Others may access the range concurrently only as
     /// plain bytes or through atomics, never through Rust references.
-    pub unsafe fn new(base: NonNull<u8>, frames: usize, release: Option<Release>) -> Self {
+    pub unsafe fn new(base: NonNull<u8>, frames: usize, release: Option<ReleaseHook>) -> Self {
         Self {
             base,
             frames,
