@@ -49,4 +49,10 @@ if [ "$store" != none ]; then
 fi
 echo "refhost: ready ($(uname -r), xenstored=$store)"
 export PS1='# '
-exec /bin/sh -i </dev/hvc0 >/dev/hvc0 2>&1
+# The shell leads its own session with hvc0 as its controlling terminal, so
+# no daemon can take the console over (and hang it up when it exits); if the
+# shell ever ends anyway, a new one takes its place.
+while :; do
+    setsid -c /bin/sh -i </dev/hvc0 >/dev/hvc0 2>&1
+    echo "refhost: the console shell ended; starting another" >/dev/hvc0
+done

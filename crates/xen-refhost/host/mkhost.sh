@@ -25,7 +25,9 @@ PKGS="linux-image-$KVER xen-hypervisor-$XENV-amd64 busybox-static xen-utils-$XEN
 # Modules in load order (dependencies first).
 MODULES="drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc
  drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs drivers/block/xen-blkback/xen-blkback
- drivers/net/xen-netback/xen-netback net/llc/llc net/802/stp net/bridge/bridge drivers/net/tun"
+ drivers/net/xen-netback/xen-netback net/llc/llc net/802/stp net/bridge/bridge drivers/net/tun
+ drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_pci_legacy_dev
+ drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk"
 
 for tool in apt-get dpkg cpio gzip ldd; do
     command -v "$tool" >/dev/null || { echo "mkhost: $tool is missing" >&2; exit 1; }

@@ -188,6 +188,20 @@ fn looks_like_marker(line: &str, n: u64) -> bool {
         || line.len() <= 24 && line.starts_with("@@R") && line.contains("END")
 }
 
+/// The raw image behind dom0's `/dev/vda`, in the run directory.
+const EXCHANGE_IMAGE: &str = "exchange.img";
+/// Its size: the most one [`RefHost::fetch`] or [`RefHost::put`] moves.
+const EXCHANGE_BYTES: u64 = 64 << 20;
+
+/// Creates a fresh, sparse exchange disk in `dir`.
+fn exchange_disk(dir: &Path) -> Result<PathBuf, Error> {
+    let p = dir.join(EXCHANGE_IMAGE);
+    let f = std::fs::File::create(&p).map_err(io("create the exchange disk"))?;
+    f.set_len(EXCHANGE_BYTES)
+        .map_err(io("size the exchange disk"))?;
+    Ok(p)
+}
+
 /// True when this machine has what the host needs: QEMU, GRUB's ISO
 /// builder and Debian's packaging tools.
 pub fn available() -> bool {
@@ -235,6 +249,11 @@ impl RefHost {
             .args(["-smp", &config.cpus.to_string()])
             .args(["-m", &config.memory_mib.to_string()])
             .args(["-display", "none", "-serial", "stdio", "-monitor", "none"])
+            .args(["-drive"])
+            .arg(format!(
+                "file={},format=raw,if=virtio",
+                exchange_disk(&dir)?.display()
+            ))
             .args(["-no-reboot", "-cdrom"])
             .arg(&iso)
             .stdin(Stdio::piped())
@@ -312,11 +331,21 @@ impl RefHost {
     }
 
     /// Types `input` on the console without waiting for anything.
+    ///
+    /// Xen keeps at most 128 received characters for dom0 and drops the
+    /// rest when dom0 is slow to read them (as it is while a guest boots
+    /// under TCG), so input goes out in short pieces with pauses.
     pub fn send(&mut self, input: &str) -> Result<(), Error> {
-        self.stdin
-            .write_all(input.as_bytes())
-            .and_then(|()| self.stdin.flush())
-            .map_err(io("write to the serial console"))
+        for (i, piece) in input.as_bytes().chunks(32).enumerate() {
+            if i > 0 {
+                std::thread::sleep(Duration::from_millis(40));
+            }
+            self.stdin
+                .write_all(piece)
+                .and_then(|()| self.stdin.flush())
+                .map_err(io("write to the serial console"))?;
+        }
+        Ok(())
     }
 
     /// Runs one shell command line in dom0 and returns its output and
@@ -348,6 +377,71 @@ impl RefHost {
             text: drop_damaged_marker(&console::clean(&raw[..at - from]), n),
             status,
         })
+    }
+
+    /// Copies file `path` of dom0 out to the host, through the exchange
+    /// disk (dom0's `/dev/vda`, a raw image in the run directory).
+    pub fn fetch(&mut self, path: &str) -> Result<Vec<u8>, Error> {
+        assert!(!path.contains(['\'', '\n']), "plain paths only");
+        let out = self.run(
+            &format!(
+                "n=$(wc -c < '{path}') && cat '{path}' > /dev/vda && \
+                 blockdev --flushbufs /dev/vda && echo \"size=$n\""
+            ),
+            Duration::from_secs(120),
+        )?;
+        let size = out
+            .text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("size="))
+            .and_then(|n| n.parse::<usize>().ok());
+        let size = match (out.status, size) {
+            (0, Some(n)) if n as u64 <= EXCHANGE_BYTES => n,
+            _ => {
+                return Err(Error::Tool {
+                    what: format!("copying {path} out of dom0"),
+                    output: out.text,
+                })
+            }
+        };
+        let image =
+            std::fs::read(self.dir.join(EXCHANGE_IMAGE)).map_err(io("read the exchange disk"))?;
+        Ok(image[..size].to_vec())
+    }
+
+    /// Copies `bytes` into dom0 as file `path`, through the exchange disk.
+    pub fn put(&mut self, bytes: &[u8], path: &str) -> Result<(), Error> {
+        assert!(!path.contains(['\'', '\n']), "plain paths only");
+        if bytes.len() as u64 > EXCHANGE_BYTES {
+            return Err(Error::Tool {
+                what: format!("copying {} bytes into dom0", bytes.len()),
+                output: format!("the exchange disk holds {EXCHANGE_BYTES} bytes"),
+            });
+        }
+        {
+            use std::os::unix::fs::FileExt;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(self.dir.join(EXCHANGE_IMAGE))
+                .map_err(io("open the exchange disk"))?;
+            f.write_all_at(bytes, 0)
+                .and_then(|()| f.sync_data())
+                .map_err(io("write the exchange disk"))?;
+        }
+        let out = self.run(
+            &format!(
+                "blockdev --flushbufs /dev/vda && head -c {} /dev/vda > '{path}'",
+                bytes.len()
+            ),
+            Duration::from_secs(120),
+        )?;
+        if out.status != 0 {
+            return Err(Error::Tool {
+                what: format!("copying into dom0's {path}"),
+                output: out.text,
+            });
+        }
+        Ok(())
     }
 
     /// Powers dom0 off (which makes Xen power the machine off) and waits

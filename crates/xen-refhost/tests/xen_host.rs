@@ -1,6 +1,7 @@
 //! Boots the reference host — Debian's Xen 4.17 with Debian's Linux 6.1 as
 //! PV dom0 — and checks it is the real thing: `xl` sees Domain-0, the C
-//! xenstored serves dom0's keys, and Xen's own `test-xenstore` passes.
+//! xenstored serves dom0's keys, Xen's own `test-xenstore` passes, and files
+//! go in and out of dom0 through the exchange disk.
 //!
 //! Skipped (with a message) where QEMU or Debian's tooling is missing,
 //! unless `XEN_REFHOST_REQUIRE=1`.
@@ -58,6 +59,23 @@ fn debian_xen_host_boots_and_runs_xl_and_xenstore() {
         .unwrap();
     assert_eq!(t.status, 0, "test-xenstore:\n{}", t.text);
     assert!(t.text.contains("ta err"), "test-xenstore:\n{}", t.text);
+
+    // Files in and out through the exchange disk.
+    let blob: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    host.put(&blob, "/tmp/blob").unwrap();
+    let back = host.fetch("/tmp/blob").unwrap();
+    assert!(back == blob, "a file copied in and out came back changed");
+    let cpuinfo = host
+        .run(
+            "cat /proc/cpuinfo > /tmp/cpuinfo; wc -c < /tmp/cpuinfo",
+            minute,
+        )
+        .unwrap();
+    let fetched = host.fetch("/tmp/cpuinfo").unwrap();
+    assert_eq!(fetched.len().to_string(), cpuinfo.text.trim());
+    assert!(String::from_utf8_lossy(&fetched).contains("AuthenticAMD"));
 
     host.poweroff().unwrap();
 }
