@@ -283,26 +283,7 @@ fn raw_etherip_mode_two_hosts() {
         return;
     }
     let tag = format!("xvr{}", std::process::id());
-    let dir = std::env::temp_dir().join(&tag);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    let h: Vec<Netns> = (0..2).map(|i| Netns::new(format!("{tag}h{i}"))).collect();
-    sh(&[
-        "-n", &h[0].0, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns",
-        &h[1].0,
-    ]);
-    for (i, n) in h.iter().enumerate() {
-        sh(&[
-            "-n",
-            &n.0,
-            "addr",
-            "add",
-            &format!("{}/24", host_addr(i)),
-            "dev",
-            "eth0",
-        ]);
-        sh(&["-n", &n.0, "link", "set", "eth0", "up"]);
-    }
+    let (dir, h) = two_hosts(&tag, host_addr);
     let ds: Vec<Vnetd> = (0..2)
         .map(|i| {
             let d = dir.join(format!("h{i}"));

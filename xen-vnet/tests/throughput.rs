@@ -89,26 +89,7 @@ fn vnetd_vs_kernel() {
         return;
     }
     let tag = format!("xvt{}", std::process::id());
-    let dir = std::env::temp_dir().join(&tag);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    let h: Vec<Netns> = (0..2).map(|i| Netns::new(format!("{tag}h{i}"))).collect();
-    sh(&[
-        "-n", &h[0].0, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns",
-        &h[1].0,
-    ]);
-    for (i, n) in h.iter().enumerate() {
-        sh(&[
-            "-n",
-            &n.0,
-            "addr",
-            "add",
-            &format!("{}/24", host(i)),
-            "dev",
-            "eth0",
-        ]);
-        sh(&["-n", &n.0, "link", "set", "eth0", "up"]);
-    }
+    let (dir, h) = two_hosts(&tag, host);
     let mut rows = Vec::new();
 
     // Kernel VXLAN, clear.

@@ -211,3 +211,23 @@ pub fn stop_echo(ns: &str, src: Ipv4Addr, dst: Ipv4Addr, h: std::thread::JoinHan
     });
     let _ = h.join();
 }
+
+/// A scratch directory named `tag` and two namespaces `<tag>h0`, `<tag>h1`
+/// joined by a veth pair `eth0`, host `i` at `addr(i)/24`.
+#[allow(dead_code)]
+pub fn two_hosts(tag: &str, addr: fn(usize) -> Ipv4Addr) -> (std::path::PathBuf, Vec<Netns>) {
+    let dir = std::env::temp_dir().join(tag);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let h: Vec<Netns> = (0..2).map(|i| Netns::new(format!("{tag}h{i}"))).collect();
+    sh(&[
+        "-n", &h[0].0, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns",
+        &h[1].0,
+    ]);
+    for (i, n) in h.iter().enumerate() {
+        let a = format!("{}/24", addr(i));
+        sh(&["-n", &n.0, "addr", "add", &a, "dev", "eth0"]);
+        sh(&["-n", &n.0, "link", "set", "eth0", "up"]);
+    }
+    (dir, h)
+}
