@@ -1,10 +1,16 @@
 //! On the reference host (Debian's Xen 4.17, Linux 6.1 dom0, see
 //! crates/xen-refhost) with OUR `xenstored` as dom0's daemon in place of
 //! Xen's: dom0's kernel reaches it over its shared ring, `xl create` starts
-//! a Linux PVH domU whose kernel talks to it over the domain's ring, the
-//! domU's console works through xenconsoled, and `xl shutdown` and
-//! `xl destroy` release the domain, which a watcher of `@releaseDomain`
-//! sees.
+//! a Linux domU whose kernel talks to it over the domain's ring, the domU's
+//! console works through xenconsoled, and `xl shutdown` and `xl destroy`
+//! release the domain, which a watcher of `@releaseDomain` sees.
+//!
+//! The domU is PV by default. `XEN_STORE_DOMU=pvh` runs the same Linux as a
+//! PVH domU instead: that works too, but while a Linux HVM-type guest runs,
+//! QEMU TCG's emulation of SVM now and then corrupts dom0's memory (crashed
+//! busybox and xl processes, a dying console shell), with Xen's own C
+//! daemon just as with ours, so it is not the default. Our own small PVH
+//! guests run as domUs in `xen-hv/tests/domu_on_xen.rs`.
 //!
 //! `XEN_STORE_DOM0_BASELINE=c` runs the same scenario on Xen's C daemon
 //! instead (skipping the checks of our daemon's log): the baseline that
@@ -13,6 +19,15 @@
 use std::time::Duration;
 
 use xen_refhost::{CommandOutput, HostConfig, RefHost, Xenstored};
+
+/// The domU's xl config in dom0's /etc/xen: PV unless
+/// `XEN_STORE_DOMU=pvh` (see the module docs).
+fn domu_config() -> &'static str {
+    match std::env::var("XEN_STORE_DOMU").as_deref() {
+        Ok("pvh") => "linux-domu.cfg",
+        _ => "linux-domu-pv.cfg",
+    }
+}
 
 fn ok(out: &CommandOutput, what: &str) {
     assert_eq!(out.status, 0, "{what}:\n{}", out.text);
@@ -64,12 +79,15 @@ fn our_xenstored_serves_a_real_dom0_and_linux_domus() {
         out.text
     );
 
-    // A Linux PVH domU: created by xl, its kernel talks to us over its ring
+    // A Linux domU: created by xl, its kernel talks to us over its ring
     // (it publishes its shutdown features), its console reaches xenconsoled.
+    let domu_cfg = domu_config();
     let out = host
         .run(
-            "(xenstore-watch @releaseDomain > /tmp/release.log 2>&1 &); sleep 1; \
-             xl create /etc/xen/linux-domu.cfg 2>&1",
+            &format!(
+                "(xenstore-watch @releaseDomain > /tmp/release.log 2>&1 &); sleep 1; \
+                 xl create /etc/xen/{domu_cfg} 2>&1"
+            ),
             long,
         )
         .unwrap();
@@ -93,10 +111,25 @@ fn our_xenstored_serves_a_real_dom0_and_linux_domus() {
     let out = host.run("xl shutdown -w linux-domu 2>&1", long).unwrap();
     ok(&out, "xl shutdown -w");
     assert!(out.text.contains("has been shut down"), "{}", out.text);
-    let gone = "i=0; while xl domid linux-domu >/dev/null 2>&1; do \
-                i=$((i + 1)); [ $i -gt 60 ] && break; sleep 1; done; xl list 2>&1";
-    let out = host.run(gone, limit).unwrap();
-    assert!(!out.text.contains("linux-domu"), "{}", out.text);
+    // Until `xl list` shows Domain-0 alone (a dying domain stays listed,
+    // nameless, until its last page is released).
+    let gone = "i=0; while [ $(xl list | wc -l) -gt 2 ]; do \
+                i=$((i + 1)); [ $i -gt 120 ] && break; sleep 1; done; xl list 2>&1";
+    let only_dom0 = |out: &CommandOutput| {
+        let doms: Vec<&str> = out
+            .text
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        assert!(
+            doms.len() == 1 && doms[0].starts_with("Domain-0"),
+            "{}",
+            out.text
+        );
+    };
+    let out = host.run(gone, long).unwrap();
+    only_dom0(&out);
     let events = |host: &mut RefHost| {
         let out = host.run("cat /tmp/release.log", limit).unwrap();
         out.text
@@ -109,15 +142,15 @@ fn our_xenstored_serves_a_real_dom0_and_linux_domus() {
 
     // xl destroy of a second one.
     let out = host
-        .run("xl create /etc/xen/linux-domu.cfg 2>&1", long)
+        .run(&format!("xl create /etc/xen/{domu_cfg} 2>&1"), long)
         .unwrap();
     ok(&out, "xl create (second)");
     let out = host
         .run("sleep 5; xl destroy linux-domu 2>&1", long)
         .unwrap();
     ok(&out, "xl destroy");
-    let out = host.run(gone, limit).unwrap();
-    assert!(!out.text.contains("linux-domu"), "{}", out.text);
+    let out = host.run(gone, long).unwrap();
+    only_dom0(&out);
     let out = host
         .run(
             "sleep 2; cat /var/log/xen/xenstored.log; xenstore-list /local/domain",

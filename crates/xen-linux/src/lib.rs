@@ -37,3 +37,27 @@ pub fn on_xen() -> bool {
     std::path::Path::new("/dev/xen/evtchn").exists()
         && std::path::Path::new("/dev/xen/privcmd").exists()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Off Xen every device says it is missing, as an error (no panic).
+    #[test]
+    fn devices_missing_off_xen_are_clean_errors() {
+        if on_xen() {
+            return;
+        }
+        let kinds = [
+            EventChannels::open().map(drop).unwrap_err().kind(),
+            GrantDevice::open().map(drop).unwrap_err().kind(),
+            Privcmd::open().map(drop).unwrap_err().kind(),
+        ];
+        assert!(
+            kinds.iter().all(|k| *k == std::io::ErrorKind::NotFound),
+            "{kinds:?}"
+        );
+        assert!(!xenfs::has_local_store());
+        assert!(xenfs::store_port().is_err());
+    }
+}

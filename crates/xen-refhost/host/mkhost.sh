@@ -9,8 +9,8 @@
 # OUT/initrd   dom0's root filesystem: busybox, Xen's tools and libraries,
 #              the Xen kernel modules, init.sh as /init, a Linux domU to
 #              `xl create` (/boot/vmlinuz, /boot/domu.cpio.gz,
-#              /etc/xen/linux-domu.cfg), and every extra SRC file copied
-#              to DEST.
+#              /etc/xen/linux-domu.cfg as PVH, linux-domu-pv.cfg as PV),
+#              and every extra SRC file copied to DEST.
 set -eu
 mkdir -p "$1"
 OUT=$(cd "$1" && pwd)
@@ -116,6 +116,9 @@ chmod 755 "$GUEST/init" "$GUEST/sbin/poweroff"
 (cd "$GUEST" && find . | cpio -o -H newc --quiet) | gzip -9 > "$STAGE/boot/domu.cpio.gz"
 cp "$OUT/vmlinuz" "$STAGE/boot/vmlinuz"
 cp "$HERE/linux-domu.cfg" "$STAGE/etc/xen/linux-domu.cfg"
+# The same guest as a PV domU (no SVM or nested paging involved).
+sed -e 's/^type = "pvh"/type = "pv"/' -e '/^hap = /d' -e '/^tsc_mode = /d' \
+    "$HERE/linux-domu.cfg" > "$STAGE/etc/xen/linux-domu-pv.cfg"
 
 # Extra files from the caller.
 for pair in "$@"; do
