@@ -39,9 +39,15 @@ case "$store" in
 esac
 if [ "$store" != none ]; then
     i=0
-    until xenstore-exists / 2>/dev/null; do
+    # -s: through the socket only (the kernel's xenbus would wait for ever
+    # on a daemon that never came up).
+    until xenstore-exists -s / 2>/dev/null; do
         i=$((i + 1))
-        [ $i -gt 300 ] && { echo "refhost: xenstored did not come up"; break; }
+        if [ $i -gt 300 ]; then
+            echo "refhost: xenstored did not come up"
+            cat /var/log/xen/xenstored.log 2>/dev/null
+            break
+        fi
         sleep 0.1
     done
     xen-init-dom0

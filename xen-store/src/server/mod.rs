@@ -251,9 +251,6 @@ fn prepare_socket(path: &Path) -> std::io::Result<()> {
 /// state file written) or an error.
 pub async fn run(cfg: ServerConfig, store: Store) -> std::io::Result<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    prepare_socket(&cfg.socket)?;
-    let listener = UnixListener::bind(&cfg.socket)?;
-    std::fs::set_permissions(&cfg.socket, std::fs::Permissions::from_mode(0o600))?;
     let access = match &cfg.access_log {
         Some(p) => Some(Mutex::new(std::io::BufWriter::new(
             std::fs::OpenOptions::new()
@@ -295,6 +292,11 @@ pub async fn run(cfg: ServerConfig, store: Store) -> std::io::Result<PathBuf> {
             }
         });
     }
+    // The socket appears only once the rings are set up: a daemon that
+    // fails on Xen's devices leaves no socket that nobody serves.
+    prepare_socket(&shared.cfg.socket)?;
+    let listener = UnixListener::bind(&shared.cfg.socket)?;
+    std::fs::set_permissions(&shared.cfg.socket, std::fs::Permissions::from_mode(0o600))?;
     shared.log(
         LogLevel::Info,
         &format!("listening on {}", shared.cfg.socket.display()),
