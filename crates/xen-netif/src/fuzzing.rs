@@ -2,7 +2,8 @@
 //! (`fuzz/fuzz_targets/backend.rs`) and the proptest (`tests/hostile.rs`).
 //!
 //! Two queues share one memory: queue A's frontend is hostile — the input
-//! bytes are a script of raw and shaped TX slots, raw RX buffers, producer
+//! bytes are a script (opcode in the low nibble, a processing budget in
+//! the high one) of raw and shaped TX slots, raw RX buffers, producer
 //! index jumps on either ring, scribbles on granted pages, grant
 //! revocations, packets queued for the guest, and processing rounds;
 //! queue B's frontend is well-behaved and, after every round of A, sends
@@ -132,7 +133,7 @@ pub fn drive(data: &[u8]) -> Outcome {
     let mut sink = VecSink::default();
     let mut round: u32 = 0;
     while let Some(op) = c.byte() {
-        match op % 10 {
+        match op & 0x0f {
             0 => {
                 let Some(raw) = c.take::<12>() else { break };
                 if let Ok(r) = NetifTxRequest::read_from_bytes(&raw) {

@@ -37,6 +37,16 @@ pub struct FrameTable<'m, M> {
     entries: Vec<Option<(Mfn, bool)>>,
 }
 
+impl<M> Clone for FrameTable<'_, M> {
+    /// A copy of the table (the same grants, e.g. one per queue).
+    fn clone(&self) -> Self {
+        FrameTable {
+            mem: self.mem,
+            entries: self.entries.clone(),
+        }
+    }
+}
+
 impl<'m, M: FrameMemory> FrameTable<'m, M> {
     /// An empty table over `mem`.
     pub fn new(mem: &'m M) -> Self {
