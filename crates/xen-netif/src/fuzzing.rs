@@ -9,7 +9,8 @@
 //! queue B's frontend is well-behaved and, after every round of A, sends
 //! and receives a frame that must arrive intact. [`drive`] panics if the
 //! backend misbehaves (a status other than `OKAY`/`ERROR`/`NULL` on A's
-//! TX ring, a frame longer than 64 KiB, B's frames lost or altered, B's
+//! TX ring while A has not moved its producer index behind the ring's
+//! back, a frame longer than 64 KiB, B's frames lost or altered, B's
 //! queue broken); it must never panic otherwise.
 
 use alloc::vec;
@@ -132,6 +133,7 @@ pub fn drive(data: &[u8]) -> Outcome {
     let mut out = Outcome::default();
     let mut sink = VecSink::default();
     let mut round: u32 = 0;
+    let mut tx_jumped = false;
     while let Some(op) = c.byte() {
         match op & 0x0f {
             0 => {
@@ -155,7 +157,15 @@ pub fn drive(data: &[u8]) -> Outcome {
             }
             3 => {
                 let Some(v) = c.take::<4>() else { break };
-                let ring = if v[0] & 1 == 0 { a_tx } else { a_rx };
+                let ring = if v[0] & 1 == 0 {
+                    // From here on A's own view of its TX ring is
+                    // inconsistent (it may reuse slots the backend
+                    // answered): its responses are no longer checked.
+                    tx_jumped = true;
+                    a_tx
+                } else {
+                    a_rx
+                };
                 let _ = mem.store::<u32>(ring, 0, u32::from_le_bytes(v));
             }
             4 => {
@@ -194,6 +204,9 @@ pub fn drive(data: &[u8]) -> Outcome {
                 let _ = back_a.process_tx(u32::from(op >> 4), &mut sink);
                 let _ = back_a.process_rx();
                 while let Ok(Some(r)) = a_front_tx.take_response() {
+                    if tx_jumped {
+                        continue;
+                    }
                     match r.status {
                         NETIF_RSP_OKAY => out.a_statuses[0] += 1,
                         NETIF_RSP_ERROR => out.a_statuses[1] += 1,
