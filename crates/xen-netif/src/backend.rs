@@ -256,7 +256,7 @@ impl<'m, M: FrameMemory, G: GrantAccess> BackQueue<'m, M, G> {
                 break;
             };
             let status = match packet {
-                Ok(pkt) => match self.deliver_tx(&pkt, sink) {
+                Ok(pkt) => match self.deliver_tx(&pkt, slots, extra, sink) {
                     Ok(()) => NETIF_RSP_OKAY,
                     Err(_) => NETIF_RSP_ERROR,
                 },
@@ -265,8 +265,8 @@ impl<'m, M: FrameMemory, G: GrantAccess> BackQueue<'m, M, G> {
                     NETIF_RSP_ERROR
                 }
             };
-            for (r, is_extra) in self.pending.drain(..slots).zip(extra) {
-                let rsp = if is_extra {
+            for (i, r) in self.pending.drain(..slots).enumerate() {
+                let rsp = if extra & (1 << i) != 0 {
                     NetifTxResponse {
                         id: 0,
                         status: NETIF_RSP_NULL,
@@ -284,6 +284,8 @@ impl<'m, M: FrameMemory, G: GrantAccess> BackQueue<'m, M, G> {
     fn deliver_tx<S: PacketSink + ?Sized>(
         &mut self,
         pkt: &crate::packet::TxPacket,
+        slots: usize,
+        extra: u32,
         sink: &mut S,
     ) -> Result<(), TxError> {
         if pkt.mcast_add.is_some() || pkt.mcast_del.is_some() {
@@ -303,7 +305,7 @@ impl<'m, M: FrameMemory, G: GrantAccess> BackQueue<'m, M, G> {
         }
         let buf = sink.frame_buffer(pkt.len);
         let mut at = 0;
-        for f in &pkt.frags {
+        for f in pkt.fragments(&self.pending, slots, extra) {
             if self
                 .grants
                 .copy_from(f.gref, f.offset, &mut buf[at..at + f.len])

@@ -101,8 +101,9 @@ pub struct Frontend<'m, M> {
     tx: FrontRing<'m, M, NetifTxRequest, NetifTxResponse>,
     rx: FrontRing<'m, M, NetifRxRequest, NetifRxResponse>,
     tx_pages: Vec<Buffer>,
+    /// Free TX pages (a stack) and each page's place in it (`None`: busy).
     tx_free: Vec<u16>,
-    tx_busy: Vec<bool>,
+    tx_pos: Vec<Option<usize>>,
     rx_pages: Vec<Buffer>,
     rx_free: Vec<usize>,
     rx_posted: Vec<Option<usize>>,
@@ -140,7 +141,7 @@ impl<'m, M: FrameMemory> Frontend<'m, M> {
             mem,
             tx,
             tx_free: (0..n as u16).rev().collect(),
-            tx_busy: vec![false; n],
+            tx_pos: (0..n).map(|i| Some(n - 1 - i)).collect(),
             tx_pages,
             rx_free: (0..rx_pages.len()).rev().collect(),
             rx_posted: vec![None; size as usize],
@@ -218,8 +219,8 @@ impl<'m, M: FrameMemory> Frontend<'m, M> {
         }
         for (i, f) in frags.iter().enumerate() {
             let repeated = frags[..i].iter().any(|g| g.page == f.page);
-            match self.tx_busy.get(usize::from(f.page)) {
-                Some(false) if !repeated => {}
+            match self.tx_pos.get(usize::from(f.page)) {
+                Some(Some(_)) if !repeated => {}
                 _ => return Err(SendError::Full),
             }
         }
@@ -246,10 +247,7 @@ impl<'m, M: FrameMemory> Frontend<'m, M> {
                 id: f.page,
                 size,
             })?;
-            self.tx_busy[usize::from(f.page)] = true;
-            if let Some(k) = self.tx_free.iter().rposition(|p| *p == f.page) {
-                self.tx_free.swap_remove(k);
-            }
+            self.take_page(f.page);
             if i == 0 {
                 if let Some(g) = info.gso {
                     self.tx
@@ -258,6 +256,16 @@ impl<'m, M: FrameMemory> Frontend<'m, M> {
             }
         }
         Ok(())
+    }
+
+    /// Marks free TX page `page` busy (O(1): swap-remove from the stack).
+    fn take_page(&mut self, page: u16) {
+        if let Some(i) = self.tx_pos[usize::from(page)].take() {
+            self.tx_free.swap_remove(i);
+            if let Some(&moved) = self.tx_free.get(i) {
+                self.tx_pos[usize::from(moved)] = Some(i);
+            }
+        }
     }
 
     /// Publishes posted TX requests; true when the backend must be notified.
@@ -274,9 +282,9 @@ impl<'m, M: FrameMemory> Frontend<'m, M> {
             if r.status == NETIF_RSP_NULL {
                 continue;
             }
-            match self.tx_busy.get_mut(usize::from(r.id)) {
-                Some(b) if *b => {
-                    *b = false;
+            match self.tx_pos.get(usize::from(r.id)) {
+                Some(None) => {
+                    self.tx_pos[usize::from(r.id)] = Some(self.tx_free.len());
                     self.tx_free.push(r.id);
                 }
                 _ => {

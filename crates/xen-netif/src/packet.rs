@@ -30,7 +30,6 @@
 //! frontend gains nothing by this leniency: it can only lose its own
 //! packets.
 
-use alloc::vec::Vec;
 use xen_abi::io::netif::*;
 use xen_mem::PAGE_SIZE;
 use zerocopy::{FromBytes, IntoBytes};
@@ -123,8 +122,8 @@ pub struct Fragment {
 pub struct TxPacket {
     /// Total length.
     pub len: usize,
-    /// Its data fragments, in order.
-    pub frags: Vec<Fragment>,
+    /// Bytes in the first slot (the rest of the total).
+    pub first_len: usize,
     /// Checksum state and GSO.
     pub info: PacketInfo,
     /// `XEN_NETIF_EXTRA_TYPE_MCAST_ADD`/`_DEL` addresses (a multicast
@@ -134,19 +133,46 @@ pub struct TxPacket {
     pub mcast_del: Option<[u8; 6]>,
 }
 
+impl TxPacket {
+    /// The data fragments of this packet, whose chain is `reqs[..slots]`
+    /// with extra-info slots `extra` (as [`Scan::Chain`] gave them).
+    pub fn fragments<'a>(
+        &self,
+        reqs: &'a [NetifTxRequest],
+        slots: usize,
+        extra: u32,
+    ) -> impl Iterator<Item = Fragment> + 'a {
+        let first_len = self.first_len;
+        reqs[..slots]
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| extra & (1 << i) == 0)
+            .map(move |(i, r)| Fragment {
+                slot: i,
+                gref: r.gref,
+                offset: usize::from(r.offset),
+                len: if i == 0 {
+                    first_len
+                } else {
+                    usize::from(r.size)
+                },
+            })
+    }
+}
+
 /// Outcome of scanning the requests at the head of the ring.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scan {
     /// The chain is not complete yet (the frontend has not published the
     /// rest); nothing is consumed.
     Incomplete,
-    /// A chain of `slots` requests; `extra[i]` says slot `i` is an
-    /// extra-info slot; the packet or why it was refused.
+    /// A chain of `slots` requests; bit `i` of `extra` says slot `i` is
+    /// an extra-info slot; the packet or why it was refused.
     Chain {
         /// Slots the chain occupies.
         slots: usize,
-        /// Which of them are extra-info slots.
-        extra: Vec<bool>,
+        /// Which of them are extra-info slots (a bit mask).
+        extra: u32,
         /// The packet, or the reason every slot gets an error.
         packet: Result<TxPacket, TxError>,
     },
@@ -171,11 +197,13 @@ fn page_ok(offset: u16, size: usize) -> bool {
 }
 
 /// Scans the chain starting at `reqs[0]` (`reqs` non-empty: the private
-/// copies of the requests taken so far).
+/// copies of the requests taken so far). `limits.fatal_slots` is capped at
+/// 27 (so a chain's slots fit the 32-bit `extra` mask).
 pub fn scan(reqs: &[NetifTxRequest], limits: QueueLimits) -> Scan {
     let first = reqs[0];
     let flags = NetTxFlags::from_bits_retain(first.flags);
-    let mut extra = alloc::vec![false];
+    let fatal = limits.fatal_slots.clamp(1, 32 - 1 - MAX_EXTRAS);
+    let mut extra = 0u32;
     let mut err: Option<TxError> = None;
     let mut seen = [None::<NetifExtraInfo>; MAX_EXTRAS];
     let mut i = 1;
@@ -185,9 +213,9 @@ pub fn scan(reqs: &[NetifTxRequest], limits: QueueLimits) -> Scan {
             let Some(r) = reqs.get(i) else {
                 return Scan::Incomplete;
             };
+            extra |= 1 << i;
             i += 1;
             n += 1;
-            extra.push(true);
             let e = extra_of(r);
             if e.type_ == XEN_NETIF_EXTRA_TYPE_NONE || e.type_ >= XEN_NETIF_EXTRA_TYPE_MAX {
                 err.get_or_insert(TxError::BadExtraType(e.type_));
@@ -212,17 +240,12 @@ pub fn scan(reqs: &[NetifTxRequest], limits: QueueLimits) -> Scan {
             }
         }
     }
-    let mut frags = alloc::vec![Fragment {
-        slot: 0,
-        gref: first.gref,
-        offset: usize::from(first.offset),
-        len: 0,
-    }];
+    let mut nr = 1;
     let mut left = usize::from(first.size);
     let mut more = flags.contains(NetTxFlags::MORE_DATA);
     while more {
-        if frags.len() >= limits.fatal_slots {
-            err = Some(TxError::TooManySlots(frags.len() + 1));
+        if nr >= fatal {
+            err = Some(TxError::TooManySlots(nr + 1));
             break;
         }
         let Some(r) = reqs.get(i) else {
@@ -236,19 +259,12 @@ pub fn scan(reqs: &[NetifTxRequest], limits: QueueLimits) -> Scan {
         if !page_ok(r.offset, size) {
             err.get_or_insert(TxError::CrossesPage);
         }
-        frags.push(Fragment {
-            slot: i,
-            gref: r.gref,
-            offset: usize::from(r.offset),
-            len: size,
-        });
-        extra.push(false);
+        nr += 1;
         more = NetTxFlags::from_bits_retain(r.flags).contains(NetTxFlags::MORE_DATA);
         i += 1;
     }
-    frags[0].len = left;
-    if err.is_none() && frags.len() > limits.max_slots {
-        err = Some(TxError::TooManySlots(frags.len()));
+    if err.is_none() && nr > limits.max_slots {
+        err = Some(TxError::TooManySlots(nr));
     }
     if err.is_none() && !page_ok(first.offset, left) {
         err = Some(TxError::CrossesPage);
@@ -269,7 +285,7 @@ pub fn scan(reqs: &[NetifTxRequest], limits: QueueLimits) -> Scan {
         Some(e) => Err(e),
         None => Ok(TxPacket {
             len: usize::from(first.size),
-            frags,
+            first_len: left,
             info: PacketInfo {
                 csum_blank: flags.contains(NetTxFlags::CSUM_BLANK),
                 data_validated: flags.contains(NetTxFlags::DATA_VALIDATED),
@@ -289,6 +305,7 @@ pub fn scan(reqs: &[NetifTxRequest], limits: QueueLimits) -> Scan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
     use xen_abi::GrantRef;
 
     fn req(gref: u32, offset: u16, flags: NetTxFlags, id: u16, size: u16) -> NetifTxRequest {
@@ -322,9 +339,14 @@ mod tests {
 
     #[test]
     fn single_and_multi_slot() {
-        let (n, p) = verdict(&[req(1, 100, NetTxFlags::CSUM_BLANK, 7, 60)]);
+        let one = [req(1, 100, NetTxFlags::CSUM_BLANK, 7, 60)];
+        let (n, p) = verdict(&one);
         let p = p.unwrap();
-        assert_eq!((n, p.len, p.frags.len(), p.frags[0].len), (1, 60, 1, 60));
+        let f: Vec<_> = p.fragments(&one, n, 0).collect();
+        assert_eq!(
+            (n, p.len, f.len(), f[0].len, f[0].offset),
+            (1, 60, 1, 60, 100)
+        );
         assert!(p.info.csum_blank && !p.info.data_validated);
         let m = NetTxFlags::MORE_DATA;
         let chain = [
@@ -343,8 +365,11 @@ mod tests {
         };
         let p = packet.unwrap();
         assert_eq!(slots, 4);
-        assert_eq!(extra, [false, true, false, false]);
-        let lens: Vec<_> = p.frags.iter().map(|f| (f.slot, f.len)).collect();
+        assert_eq!(extra, 0b0010);
+        let lens: Vec<_> = p
+            .fragments(&chain, slots, extra)
+            .map(|f| (f.slot, f.len))
+            .collect();
         assert_eq!(lens, [(0, 4000), (2, 4096), (3, 904)]);
         assert_eq!(p.info.gso.unwrap().size, 1448);
         assert_eq!(scan(&chain[..3], QueueLimits::default()), Scan::Incomplete);
