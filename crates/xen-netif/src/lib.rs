@@ -10,6 +10,8 @@
 //! * [`frontend`]: the no_std front half of one queue: sends frames
 //!   (split across slots, GSO extra info), refills RX buffers, receives
 //!   frames.
+//! * [`csum`]: completing a checksum the guest left blank, for sinks
+//!   that cannot carry `csum_blank` on (a plain TAP).
 //! * [`grant`]: the seam through which the backend reaches granted pages.
 //! * [`xenbus`]: the keys both ends exchange in xenstore (rings, event
 //!   channels, features, multi-queue), and the backend's refusal of a
@@ -29,6 +31,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod backend;
+pub mod csum;
 pub mod frontend;
 pub mod fuzzing;
 pub mod grant;

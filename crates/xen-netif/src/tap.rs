@@ -12,6 +12,7 @@ use std::string::String;
 use std::vec::Vec;
 
 use crate::backend::{PacketSink, SinkError};
+use crate::csum::fill_checksum;
 use crate::packet::PacketInfo;
 
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
@@ -103,10 +104,14 @@ impl PacketSink for Tap {
         &mut self.buf[..len]
     }
 
-    /// Writes the frame; checksum and GSO state are not passed on (the
-    /// device has no `IFF_VNET_HDR`), so a frontend should not send
-    /// `csum_blank` or GSO packets to a TAP-backed vif (see the README).
-    fn commit(&mut self, len: usize, _info: &PacketInfo) -> Result<(), SinkError> {
+    /// Writes the frame. The device has no `IFF_VNET_HDR`, so a blank
+    /// checksum (`csum_blank`) is completed here ([`fill_checksum`]); GSO
+    /// state is not passed on (a TAP-backed vif should not offer GSO; see
+    /// the README).
+    fn commit(&mut self, len: usize, info: &PacketInfo) -> Result<(), SinkError> {
+        if info.csum_blank {
+            fill_checksum(&mut self.buf[..len]);
+        }
         (&self.file)
             .write(&self.buf[..len])
             .map(drop)

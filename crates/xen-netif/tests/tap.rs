@@ -83,7 +83,8 @@ fn csum(data: &[u8]) -> u16 {
 }
 
 /// The guest's network stack: answers ARP for its address, ICMP echo,
-/// and echoes UDP datagrams (checksum 0).
+/// and echoes UDP datagrams with a garbage checksum the backend must
+/// complete (they are sent `csum_blank`; the kernel drops them otherwise).
 fn answer(f: &[u8], mac: Mac) -> Option<Vec<u8>> {
     if f.len() < 42 {
         return None;
@@ -124,7 +125,8 @@ fn answer(f: &[u8], mac: Mac) -> Option<Vec<u8>> {
             r[30..34].copy_from_slice(&f[26..30]);
             r[udp..udp + 2].copy_from_slice(&f[udp + 2..udp + 4]);
             r[udp + 2..udp + 4].copy_from_slice(&f[udp..udp + 2]);
-            r[udp + 6..udp + 8].copy_from_slice(&[0, 0]);
+            // Left for the backend to fill in (sent with csum_blank).
+            r[udp + 6..udp + 8].copy_from_slice(&[0xde, 0xad]);
             Some(r)
         }
         _ => None,
@@ -213,7 +215,12 @@ fn udp_echo_through_a_tap_in_a_namespace() {
         for f in front.receive().unwrap() {
             got += 1;
             if let Some(r) = answer(&f.data, mac) {
-                front.send(&r, &PacketInfo::default()).unwrap();
+                let info = PacketInfo {
+                    csum_blank: r[12..14] == [8, 0],
+                    data_validated: r[12..14] == [8, 0],
+                    gso: None,
+                };
+                front.send(&r, &info).unwrap();
                 answered += 1;
             }
         }
