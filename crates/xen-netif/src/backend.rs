@@ -235,6 +235,23 @@ impl<'m, M: FrameMemory, G: GrantAccess> BackQueue<'m, M, G> {
         p: &mut Processed,
     ) -> Result<(), RingError> {
         while p.packets < budget {
+            if self.pending.is_empty() {
+                // The common case, a whole packet in one slot, without
+                // building a chain: the same checks `scan` makes.
+                let Some(r) = self.tx.take_request()? else {
+                    break;
+                };
+                let flags = NetTxFlags::from_bits_retain(r.flags);
+                if flags.intersects(NetTxFlags::MORE_DATA | NetTxFlags::EXTRA_INFO) {
+                    self.pending.push(r);
+                } else {
+                    let status = self.deliver_single(&r, flags, sink);
+                    self.tx
+                        .push_response(&NetifTxResponse { id: r.id, status })?;
+                    p.packets += 1;
+                    continue;
+                }
+            }
             // Take what the chain needs, one request at a time.
             let chain = loop {
                 if !self.pending.is_empty() {
@@ -279,6 +296,42 @@ impl<'m, M: FrameMemory, G: GrantAccess> BackQueue<'m, M, G> {
             p.packets += 1;
         }
         Ok(())
+    }
+
+    /// A one-slot packet: `size` is the whole frame, which must hold an
+    /// Ethernet header and stay within the page.
+    fn deliver_single<S: PacketSink + ?Sized>(
+        &mut self,
+        r: &NetifTxRequest,
+        flags: NetTxFlags,
+        sink: &mut S,
+    ) -> i16 {
+        let (len, off) = (usize::from(r.size), usize::from(r.offset));
+        if len < crate::packet::ETH_HLEN || off + len > PAGE_SIZE {
+            self.stats.tx_errors += 1;
+            return NETIF_RSP_ERROR;
+        }
+        if self
+            .grants
+            .copy_from(r.gref, off, sink.frame_buffer(len))
+            .is_err()
+        {
+            self.stats.tx_errors += 1;
+            return NETIF_RSP_ERROR;
+        }
+        let info = PacketInfo {
+            csum_blank: flags.contains(NetTxFlags::CSUM_BLANK),
+            data_validated: flags.contains(NetTxFlags::DATA_VALIDATED),
+            gso: None,
+        };
+        match sink.commit(len, &info) {
+            Ok(()) => {
+                self.stats.tx_packets += 1;
+                self.stats.tx_bytes += len as u64;
+            }
+            Err(SinkError) => self.stats.tx_sink_drops += 1,
+        }
+        NETIF_RSP_OKAY
     }
 
     fn deliver_tx<S: PacketSink + ?Sized>(
