@@ -96,3 +96,47 @@ fn an_index_jump_breaks_only_that_queue() {
     // Queue B exchanged a frame each way in each of the 5 rounds and at the end.
     assert_eq!(out.b_frames, 12);
 }
+
+proptest! {
+    /// The one-slot fast path answers exactly as the chain scan rules say.
+    #[test]
+    fn one_slot_fast_path_matches_scan(
+        granted in any::<bool>(),
+        offset in prop_oneof![0u16..64, 4000u16..4200, any::<u16>()],
+        size in prop_oneof![0u16..32, 1400u16..1600, 4000u16..4200, any::<u16>()],
+        flags in 0u16..4,
+        id in any::<u16>(),
+    ) {
+        use xen_mem::{FrameMemory, HostMemory};
+        use xen_netif::packet::{scan, QueueLimits, Scan};
+        use xen_netif::*;
+        use xen_ring::{FrontRing, SharedRing};
+        let mem = HostMemory::new(8);
+        let (tx, rx, page) = (mem.alloc_frame().unwrap(), mem.alloc_frame().unwrap(), mem.alloc_frame().unwrap());
+        let mut table = FrameTable::new(&mem);
+        let gref = table.grant(page, true);
+        if !granted {
+            table.revoke(gref);
+        }
+        let mut front = FrontRing::<_, NetifTxRequest, NetifTxResponse>::new(
+            SharedRing::new::<NetifTxRequest, NetifTxResponse>(&mem, &[tx]).unwrap(),
+        ).unwrap();
+        let _rx = FrontRing::<_, NetifRxRequest, NetifRxResponse>::new(
+            SharedRing::new::<NetifRxRequest, NetifRxResponse>(&mem, &[rx]).unwrap(),
+        ).unwrap();
+        let mut back = BackQueue::attach(&mem, tx, rx, table, QueueConfig::default()).unwrap();
+        let r = NetifTxRequest { gref, offset, flags, id, size };
+        let expected = match scan(&[r], QueueLimits::default()) {
+            Scan::Chain { packet: Ok(_), .. } if granted => NETIF_RSP_OKAY,
+            Scan::Chain { .. } => NETIF_RSP_ERROR,
+            Scan::Incomplete => unreachable!(),
+        };
+        front.push_request(&r).unwrap();
+        front.push_requests_and_check_notify().unwrap();
+        let mut sink = xen_netif::fuzzing::VecSink::default();
+        back.process_tx(4, &mut sink).unwrap();
+        let rsp = front.take_response().unwrap().unwrap();
+        prop_assert_eq!((rsp.id, rsp.status), (id, expected));
+        prop_assert_eq!(sink.frames.len(), usize::from(expected == NETIF_RSP_OKAY));
+    }
+}
