@@ -1,5 +1,5 @@
 //! A vif: the backend queues of one guest NIC and the host device their
-//! frames go to and come from ([`PacketIo`]; [`Tap`](crate::tap::Tap)
+//! frames go to and come from ([`PacketIo`]; [`Tap`]
 //! is the host implementation).
 //!
 //! [`Vif::pump`] is one polling round: every queue's TX ring is drained
