@@ -35,6 +35,7 @@ const BARE_METAL: &[(&str, &str, &[&str])] = &[
         &["--no-default-features"],
     ),
     ("crates/xen-blkif", "xen-blkif", &["--no-default-features"]),
+    ("crates/xen-netif", "xen-netif", &["--no-default-features"]),
 ];
 
 /// Packages linted for the bare-metal target too: their hardware code only
