@@ -61,6 +61,8 @@ extern crate std;
 pub mod abi;
 mod active;
 #[cfg(feature = "std")]
+pub mod backend;
+#[cfg(feature = "std")]
 pub mod chaos;
 pub mod copy;
 mod domain;

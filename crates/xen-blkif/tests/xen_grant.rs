@@ -8,81 +8,15 @@ use xen_abi::io::blkif::*;
 use xen_abi::{DomId, GrantRef};
 use xen_blkif::file::FileStorage;
 use xen_blkif::*;
+use xen_grant::backend::BounceCopy;
 use xen_grant::host::HostWorld;
-use xen_grant::{Caller, CopyBatch, CopyPtr, CopyRequest, CopySide, DomainConfig, GrantOptions};
+use xen_grant::{DomainConfig, GrantOptions};
 use xen_mem::FrameMemory;
 
 const DOM0: DomId = DomId(0);
 const DOMU: DomId = DomId(1);
 const DOMU2: DomId = DomId(2);
 const BOUNCE_GFN: u64 = 3;
-
-/// `GrantAccess` over grant copies made by dom0.
-struct Gnttab<'w> {
-    w: &'w HostWorld,
-    granter: DomId,
-}
-
-impl Gnttab<'_> {
-    fn copy(
-        &self,
-        gref: GrantRef,
-        offset: usize,
-        len: usize,
-        to_guest: bool,
-    ) -> Result<(), GrantFault> {
-        let caller = Caller::new(self.w.grant_domain(DOM0).unwrap(), 0);
-        let guest = CopySide {
-            ptr: CopyPtr::Gref(gref),
-            domid: self.granter,
-            offset: offset as u16,
-        };
-        let own = CopySide {
-            ptr: CopyPtr::Gmfn(BOUNCE_GFN),
-            domid: DomId::SELF,
-            offset: offset as u16,
-        };
-        let (source, dest) = if to_guest { (own, guest) } else { (guest, own) };
-        CopyBatch::new(self.w, caller)
-            .copy(&CopyRequest {
-                source,
-                dest,
-                len: len as u16,
-            })
-            .map_err(|_| GrantFault(gref))
-    }
-    fn bounce(&self) -> xen_mem::Mfn {
-        self.w.gfn_to_mfn(DOM0, BOUNCE_GFN).unwrap()
-    }
-}
-
-impl GrantAccess for Gnttab<'_> {
-    fn copy_from(
-        &mut self,
-        gref: GrantRef,
-        offset: usize,
-        buf: &mut [u8],
-    ) -> Result<(), GrantFault> {
-        if offset + buf.len() > 4096 {
-            return Err(GrantFault(gref));
-        }
-        self.copy(gref, offset, buf.len(), false)?;
-        self.w
-            .host_memory()
-            .read(self.bounce(), offset, buf)
-            .map_err(|_| GrantFault(gref))
-    }
-    fn copy_to(&mut self, gref: GrantRef, offset: usize, data: &[u8]) -> Result<(), GrantFault> {
-        if offset + data.len() > 4096 {
-            return Err(GrantFault(gref));
-        }
-        self.w
-            .host_memory()
-            .write(self.bounce(), offset, data)
-            .map_err(|_| GrantFault(gref))?;
-        self.copy(gref, offset, data.len(), true)
-    }
-}
 
 fn world() -> HostWorld {
     let w = HostWorld::new(1024);
@@ -116,10 +50,7 @@ fn round_trip_through_grant_copies() {
         &[ring],
         Protocol::Native,
         FileStorage::open(&img, false).unwrap(),
-        Gnttab {
-            w: &w,
-            granter: DOMU,
-        },
+        BounceCopy::new(&w, DOM0, DOMU, BOUNCE_GFN),
         BackendConfig::default(),
     )
     .unwrap();

@@ -28,6 +28,7 @@ extern crate alloc;
 
 mod back;
 mod front;
+pub mod grant;
 mod shared;
 
 pub use back::BackRing;
