@@ -11,6 +11,8 @@
 //!   with `XEN_DOMCTL_getdomaininfo` as a typed call.
 //! - [`xenfs`]: the xenstore ring page and port Linux keeps for a local
 //!   xenstored (`/proc/xen/xsd_kva`, `/proc/xen/xsd_port`).
+//! - [`tap`]: host TAP interfaces, where backends and vnets put guests'
+//!   frames.
 //!
 //! Every device argument is an `xen_abi::sys` type; the `unsafe` system
 //! calls are confined to the private `sys` module, each behind a typed,
@@ -21,6 +23,7 @@ mod evtchn;
 mod gntdev;
 mod privcmd;
 mod sys;
+pub mod tap;
 pub mod xenfs;
 
 pub use evtchn::EventChannels;

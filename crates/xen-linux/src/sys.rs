@@ -48,6 +48,45 @@ pub(crate) fn ioctl<R: Request>(fd: BorrowedFd<'_>, arg: &mut R) -> io::Result<i
     }
 }
 
+/// `IFNAMSIZ`: interface names are shorter than this.
+pub(crate) const IFNAMSIZ: usize = libc::IFNAMSIZ;
+
+/// `struct ifreq` as `TUNSETIFF` takes it: name, flags, padding to 40 bytes.
+#[repr(C)]
+pub(crate) struct IfReq {
+    name: [u8; IFNAMSIZ],
+    flags: libc::c_short,
+    _pad: [u8; 22],
+}
+
+impl IfReq {
+    /// A request for interface `name` (shorter than [`IFNAMSIZ`]).
+    pub(crate) fn new(name: &[u8], flags: i16) -> Self {
+        let mut r = IfReq {
+            name: [0; IFNAMSIZ],
+            flags,
+            _pad: [0; 22],
+        };
+        r.name[..name.len()].copy_from_slice(name);
+        r
+    }
+}
+
+/// `TUNSETIFF` (`_IOW('T', 202, int)`).
+const TUNSETIFF: u32 = 0x4004_54ca;
+
+/// `ioctl(fd, TUNSETIFF, req)` on an open `/dev/net/tun`.
+pub(crate) fn tun_set_iff(fd: BorrowedFd<'_>, req: &mut IfReq) -> io::Result<()> {
+    // SAFETY: TUNSETIFF reads and writes a `struct ifreq`; `req` is an
+    // exclusively borrowed 40-byte `#[repr(C)]` ifreq that outlives the call.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), TUNSETIFF as _, req as *mut IfReq) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
 /// `mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, offset)`.
 pub(crate) fn map_shared(fd: BorrowedFd<'_>, len: usize, offset: u64) -> io::Result<NonNull<u8>> {
     let off = libc::off_t::try_from(offset)

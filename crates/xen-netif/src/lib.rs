@@ -23,8 +23,7 @@
 //! * [`fuzzing`]: the hostile-frontend driver shared by the fuzz target
 //!   and the proptest.
 #![no_std]
-#![cfg_attr(not(feature = "std"), forbid(unsafe_code))]
-#![cfg_attr(feature = "std", deny(unsafe_code))]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -1,31 +1,14 @@
-//! Host TAP devices (`/dev/net/tun`, `IFF_TAP | IFF_NO_PI`) named as Xen
-//! names a guest's backend interfaces: `vif<domid>.<n>`.
-//!
-//! The crate's only `unsafe` is here: the `TUNSETIFF` ioctl.
-#![allow(unsafe_code)]
+//! Host TAP devices (opened by `xen_linux::tap`) named as Xen names a
+//! guest's backend interfaces: `vif<domid>.<n>`.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
 use std::string::String;
 use std::vec::Vec;
 
 use crate::backend::{PacketSink, SinkError};
 use crate::csum::fill_checksum;
 use crate::packet::PacketInfo;
-
-const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
-const IFF_TAP: libc::c_short = 0x0002;
-const IFF_NO_PI: libc::c_short = 0x1000;
-
-/// `struct ifreq` as `TUNSETIFF` reads it: name, flags, padding to 40 bytes.
-#[repr(C)]
-struct IfReq {
-    name: [u8; libc::IFNAMSIZ],
-    flags: libc::c_short,
-    _pad: [u8; 22],
-}
 
 /// The backend interface name of device `n` of domain `domid`.
 pub fn vif_name(domid: u16, n: u32) -> String {
@@ -44,31 +27,7 @@ impl Tap {
     /// Creates (or attaches to) TAP interface `name` in the calling
     /// thread's network namespace; reads do not block.
     pub fn open(name: &str) -> io::Result<Tap> {
-        if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains('/') {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "bad interface name",
-            ));
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open("/dev/net/tun")?;
-        let mut req = IfReq {
-            name: [0; libc::IFNAMSIZ],
-            flags: IFF_TAP | IFF_NO_PI,
-            _pad: [0; 22],
-        };
-        req.name[..name.len()].copy_from_slice(name.as_bytes());
-        // SAFETY: `file` is an open descriptor of /dev/net/tun for the whole
-        // call; TUNSETIFF reads and writes a `struct ifreq`, and `req` is a
-        // 40-byte `#[repr(C)]` ifreq (name, flags, padding) on our stack
-        // that outlives the call.
-        let r = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, &mut req as *mut IfReq) };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let file = xen_linux::tap::open(name)?;
         Ok(Tap {
             file,
             name: name.into(),

@@ -1,29 +1,17 @@
 //! TAP devices (`/dev/net/tun`, `IFF_TAP | IFF_NO_PI`) and the `ip`
 //! commands that attach them to bridges.
 //!
-//! The crate's only `unsafe` is here: the `TUNSETIFF` ioctl and
-//! [`register`], which hands owned descriptors to tokio's reactor.
+//! The crate's only `unsafe` is here: [`register`], which hands owned
+//! descriptors to tokio's reactor (the device itself is opened by
+//! `xen_linux::tap`).
 #![allow(unsafe_code)]
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
 use std::process::Command;
 
 use tokio::io::unix::AsyncFd;
-
-const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
-const IFF_TAP: libc::c_short = 0x0002;
-const IFF_NO_PI: libc::c_short = 0x1000;
-
-/// `struct ifreq` as TUNSETIFF reads it: name, flags, padding to 40 bytes.
-#[repr(C)]
-struct IfReq {
-    name: [u8; libc::IFNAMSIZ],
-    flags: libc::c_short,
-    _pad: [u8; 22],
-}
 
 /// An open TAP device; closing it removes the (non-persistent) interface.
 pub struct Tap {
@@ -34,31 +22,7 @@ pub struct Tap {
 impl Tap {
     /// Creates (or attaches to) TAP interface `name`.
     pub fn open(name: &str) -> io::Result<Self> {
-        if name.is_empty() || name.len() >= libc::IFNAMSIZ {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "bad interface name",
-            ));
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open("/dev/net/tun")?;
-        let mut req = IfReq {
-            name: [0; libc::IFNAMSIZ],
-            flags: IFF_TAP | IFF_NO_PI,
-            _pad: [0; 22],
-        };
-        req.name[..name.len()].copy_from_slice(name.as_bytes());
-        // SAFETY: `file` is an open descriptor of /dev/net/tun for the whole
-        // call; TUNSETIFF reads and writes a `struct ifreq`, and `req` is a
-        // 40-byte `#[repr(C)]` ifreq (name, flags, padding) that lives on our
-        // stack until the call returns.
-        let r = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, &mut req as *mut IfReq) };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let file = xen_linux::tap::open(name)?;
         Ok(Tap {
             fd: register(file)?,
             name: name.into(),
