@@ -80,40 +80,15 @@ pub struct FrontendKeys {
     pub persistent: bool,
 }
 
-fn w<S: XenStore + ?Sized>(
-    s: &mut S,
-    tx: Tx,
-    dir: &str,
-    key: &str,
-    v: &str,
-) -> Result<(), StoreError> {
-    s.write(tx, &format!("{dir}/{key}"), v.as_bytes())
-}
+use xen_bus::store::{flag, need, read_num as num, write_key as w, KeyError};
 
-fn flag(b: bool) -> &'static str {
-    if b {
-        "1"
-    } else {
-        "0"
+impl From<KeyError> for NegotiationError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::Store(e) => NegotiationError::Store(e),
+            KeyError::BadKey(k) => NegotiationError::BadKey(k),
+        }
     }
-}
-
-fn num<S: XenStore + ?Sized, T: core::str::FromStr>(
-    s: &mut S,
-    dir: &str,
-    key: &str,
-) -> Result<Option<T>, NegotiationError> {
-    match read_str(s, Tx::NONE, &format!("{dir}/{key}"))? {
-        None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| NegotiationError::BadKey(format!("{dir}/{key}"))),
-    }
-}
-
-fn need<T>(v: Option<T>, dir: &str, key: &str) -> Result<T, NegotiationError> {
-    v.ok_or_else(|| NegotiationError::BadKey(format!("{dir}/{key}")))
 }
 
 impl BackendFeatures {

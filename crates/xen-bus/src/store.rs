@@ -172,3 +172,54 @@ mod tests {
         assert_eq!(p(1, Access::Both), "b1");
     }
 }
+
+/// A device key that is absent or does not parse, or a store failure while
+/// reading it: what negotiation code gets from [`read_num`] and [`need`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The store failed.
+    #[error("xenstore: {0}")]
+    Store(#[from] StoreError),
+    /// A required key is absent or not a valid value.
+    #[error("bad or missing key {0}")]
+    BadKey(String),
+}
+
+/// Writes `v` to `dir/key`.
+pub fn write_key<S: XenStore + ?Sized>(
+    s: &mut S,
+    tx: Tx,
+    dir: &str,
+    key: &str,
+    v: &str,
+) -> Result<(), StoreError> {
+    s.write(tx, &alloc::format!("{dir}/{key}"), v.as_bytes())
+}
+
+/// A feature flag as the split drivers write it: `"1"` or `"0"`.
+pub fn flag(b: bool) -> &'static str {
+    if b {
+        "1"
+    } else {
+        "0"
+    }
+}
+
+/// Reads `dir/key` as a number; `Ok(None)` when absent, an error when it
+/// does not parse.
+pub fn read_num<S: XenStore + ?Sized, T: core::str::FromStr>(
+    s: &mut S,
+    dir: &str,
+    key: &str,
+) -> Result<Option<T>, KeyError> {
+    let path = alloc::format!("{dir}/{key}");
+    match read_str(s, Tx::NONE, &path)? {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| KeyError::BadKey(path)),
+    }
+}
+
+/// `v`, or the error naming `dir/key` when it is absent.
+pub fn need<T>(v: Option<T>, dir: &str, key: &str) -> Result<T, KeyError> {
+    v.ok_or_else(|| KeyError::BadKey(alloc::format!("{dir}/{key}")))
+}
