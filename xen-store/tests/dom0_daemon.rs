@@ -38,6 +38,10 @@ fn our_xenstored_serves_a_real_dom0_and_linux_domus() {
     if xen_refhost::skip_here() {
         return;
     }
+    xen_refhost::with_retry("our_xenstored_serves_a_real_dom0_and_linux_domus", scenario);
+}
+
+fn scenario() {
     let config = HostConfig {
         files: vec![(
             env!("CARGO_BIN_EXE_xenstored").into(),

@@ -18,6 +18,13 @@ fn clients_against_c_and_ocaml_xenstored_and_ours_in_a_real_dom0() {
     if xen_refhost::skip_here() {
         return;
     }
+    xen_refhost::with_retry(
+        "clients_against_c_and_ocaml_xenstored_and_ours_in_a_real_dom0",
+        scenario,
+    );
+}
+
+fn scenario() {
     let config = HostConfig {
         files: vec![
             (common::example::client_check(), "/root/client_check".into()),

@@ -188,6 +188,26 @@ fn looks_like_marker(line: &str, n: u64) -> bool {
         || line.len() <= 24 && line.starts_with("@@R") && line.contains("END")
 }
 
+/// Runs a reference-host scenario, once more if the first attempt panics.
+///
+/// The emulated host is not fully reliable (QEMU TCG now and then loses a
+/// console byte, or stalls a boot), so a long scenario gets a second, fresh
+/// attempt; the first failure is printed. A fault that is ours fails both.
+pub fn with_retry<T>(what: &str, mut scenario: impl FnMut() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut scenario)) {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = e
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| e.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            eprintln!("{what}: first attempt failed, trying a fresh boot once more:\n{msg}");
+            scenario()
+        }
+    }
+}
+
 /// The raw image behind dom0's `/dev/vda`, in the run directory.
 const EXCHANGE_IMAGE: &str = "exchange.img";
 /// Its size: the most one [`RefHost::fetch`] or [`RefHost::put`] moves.
