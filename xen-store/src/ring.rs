@@ -226,42 +226,56 @@ impl<M: FrameMemory, N: Notifier> ServerRing<M, N> {
             return Ok(());
         }
         let mut notify = false;
-        if store.wants_input(cid) {
-            let bytes = match consume(m, f, REQ, REQ_CONS, REQ_PROD, RING_SIZE as usize) {
-                Ok(b) => b,
-                Err(e) => {
-                    self.fail(store, cid, XENSTORE_ERROR_RINGIDX);
-                    return Err(e);
-                }
-            };
-            notify |= !bytes.is_empty();
-            let mut off = 0;
-            while off < bytes.len() {
-                match self.dec.push(&bytes[off..]) {
-                    Ok((used, frame)) => {
-                        off += used;
-                        if let Some(fr) = frame {
-                            let h = fr.header;
-                            store.submit(
-                                cid,
-                                Request {
-                                    ty: h.ty,
-                                    req_id: h.req_id,
-                                    tx_id: h.tx_id,
-                                    payload: fr.payload,
-                                },
-                                now,
-                            );
-                        }
-                    }
+        // Input is read only while the store accepts more; flushing output
+        // can make it accept more again, and the guest will not raise
+        // another event for requests it already announced, so go round
+        // until neither side moves (bounded: each pass moves at most a ring
+        // of bytes each way, and four passes suffice for a full ring).
+        for _ in 0..4 {
+            let mut moved = false;
+            if store.wants_input(cid) {
+                let bytes = match consume(&self.mem, f, REQ, REQ_CONS, REQ_PROD, RING_SIZE as usize)
+                {
+                    Ok(b) => b,
                     Err(e) => {
-                        self.fail(store, cid, XENSTORE_ERROR_PROTO);
-                        return Err(RingError::Proto(e));
+                        self.fail(store, cid, XENSTORE_ERROR_RINGIDX);
+                        return Err(e);
+                    }
+                };
+                notify |= !bytes.is_empty();
+                moved |= !bytes.is_empty();
+                let mut off = 0;
+                while off < bytes.len() {
+                    match self.dec.push(&bytes[off..]) {
+                        Ok((used, frame)) => {
+                            off += used;
+                            if let Some(fr) = frame {
+                                let h = fr.header;
+                                store.submit(
+                                    cid,
+                                    Request {
+                                        ty: h.ty,
+                                        req_id: h.req_id,
+                                        tx_id: h.tx_id,
+                                        payload: fr.payload,
+                                    },
+                                    now,
+                                );
+                            }
+                        }
+                        Err(e) => {
+                            self.fail(store, cid, XENSTORE_ERROR_PROTO);
+                            return Err(RingError::Proto(e));
+                        }
                     }
                 }
             }
+            let out = self.flush(store, cid)?;
+            notify |= out;
+            if !moved && !out {
+                break;
+            }
         }
-        notify |= self.flush(store, cid)?;
         if notify {
             self.notifier.notify();
         }
