@@ -80,7 +80,7 @@ pub struct FrontendKeys {
     pub persistent: bool,
 }
 
-use xen_bus::store::{flag, need, read_num as num, write_key as w, KeyError};
+use xen_bus::store::{flag, need, read_flag, read_num as num, write_key as w, KeyError};
 
 impl From<KeyError> for NegotiationError {
     fn from(e: KeyError) -> Self {
@@ -126,9 +126,7 @@ impl BackendFeatures {
 
     /// Frontend: reads what the backend offers (absent keys: not offered).
     pub fn read<S: XenStore + ?Sized>(s: &mut S, dir: &str) -> Result<Self, NegotiationError> {
-        let b = |s: &mut S, k: &str| -> Result<bool, NegotiationError> {
-            Ok(num::<S, u32>(s, dir, k)?.unwrap_or(0) != 0)
-        };
+        let b = |s: &mut S, k: &str| read_flag(s, dir, k);
         Ok(BackendFeatures {
             flush_cache: b(s, "feature-flush-cache")?,
             barrier: b(s, "feature-barrier")?,
@@ -238,7 +236,7 @@ impl FrontendKeys {
         let p = read_str(s, Tx::NONE, &format!("{dir}/protocol"))?;
         let protocol = Protocol::from_key(p.as_deref())
             .ok_or_else(|| NegotiationError::BadKey(format!("{dir}/protocol")))?;
-        let persistent = num::<S, u32>(s, dir, "feature-persistent")?.unwrap_or(0) != 0;
+        let persistent = read_flag(s, dir, "feature-persistent")?;
         Ok(FrontendKeys {
             ring_refs,
             event_channel,

@@ -219,6 +219,12 @@ pub fn read_num<S: XenStore + ?Sized, T: core::str::FromStr>(
     }
 }
 
+/// Reads feature flag `dir/key`: absent or `0` is off, any other number
+/// on, anything else an error.
+pub fn read_flag<S: XenStore + ?Sized>(s: &mut S, dir: &str, key: &str) -> Result<bool, KeyError> {
+    Ok(read_num::<S, u32>(s, dir, key)?.unwrap_or(0) != 0)
+}
+
 /// `v`, or the error naming `dir/key` when it is absent.
 pub fn need<T>(v: Option<T>, dir: &str, key: &str) -> Result<T, KeyError> {
     v.ok_or_else(|| KeyError::BadKey(alloc::format!("{dir}/{key}")))

@@ -140,7 +140,7 @@ pub struct FrontendKeys {
     pub no_csum_offload: bool,
 }
 
-use xen_bus::store::{flag, need, read_num as num, write_key as w, KeyError};
+use xen_bus::store::{flag, need, read_flag, read_num as num, write_key as w, KeyError};
 
 impl From<KeyError> for NegotiationError {
     fn from(e: KeyError) -> Self {
@@ -149,14 +149,6 @@ impl From<KeyError> for NegotiationError {
             KeyError::BadKey(k) => NegotiationError::BadKey(k),
         }
     }
-}
-
-fn boolean<S: XenStore + ?Sized>(
-    s: &mut S,
-    dir: &str,
-    key: &str,
-) -> Result<bool, NegotiationError> {
-    Ok(num::<S, u32>(s, dir, key)?.unwrap_or(0) != 0)
 }
 
 impl BackendFeatures {
@@ -197,11 +189,11 @@ impl BackendFeatures {
             .and_then(|m| m.parse().ok())
             .ok_or_else(|| NegotiationError::BadKey(format!("{dir}/mac")))?;
         Ok(BackendFeatures {
-            sg: boolean(s, dir, "feature-sg")?,
-            gso_tcpv4: boolean(s, dir, "feature-gso-tcpv4")?,
-            gso_tcpv6: boolean(s, dir, "feature-gso-tcpv6")?,
-            rx_copy: boolean(s, dir, "feature-rx-copy")?,
-            split_event_channels: boolean(s, dir, "feature-split-event-channels")?,
+            sg: read_flag(s, dir, "feature-sg")?,
+            gso_tcpv4: read_flag(s, dir, "feature-gso-tcpv4")?,
+            gso_tcpv6: read_flag(s, dir, "feature-gso-tcpv6")?,
+            rx_copy: read_flag(s, dir, "feature-rx-copy")?,
+            split_event_channels: read_flag(s, dir, "feature-split-event-channels")?,
             max_queues: num(s, dir, "multi-queue-max-queues")?.unwrap_or(1),
             mac,
             handle: num(s, dir, "handle")?.unwrap_or(0),
@@ -292,7 +284,7 @@ impl FrontendKeys {
         dir: &str,
         offered: &BackendFeatures,
     ) -> Result<Self, NegotiationError> {
-        if !boolean(s, dir, "request-rx-copy")? {
+        if !read_flag(s, dir, "request-rx-copy")? {
             return Err(NegotiationError::NoRxCopy);
         }
         let n: Option<u32> = num(s, dir, "multi-queue-num-queues")?;
@@ -318,11 +310,11 @@ impl FrontendKeys {
         Ok(FrontendKeys {
             queues,
             rx_copy: true,
-            rx_notify: boolean(s, dir, "feature-rx-notify")?,
-            sg: boolean(s, dir, "feature-sg")?,
-            gso_tcpv4: boolean(s, dir, "feature-gso-tcpv4")?,
-            gso_tcpv6: boolean(s, dir, "feature-gso-tcpv6")?,
-            no_csum_offload: boolean(s, dir, "feature-no-csum-offload")?,
+            rx_notify: read_flag(s, dir, "feature-rx-notify")?,
+            sg: read_flag(s, dir, "feature-sg")?,
+            gso_tcpv4: read_flag(s, dir, "feature-gso-tcpv4")?,
+            gso_tcpv6: read_flag(s, dir, "feature-gso-tcpv6")?,
+            no_csum_offload: read_flag(s, dir, "feature-no-csum-offload")?,
         })
     }
 
